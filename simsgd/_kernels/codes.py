@@ -1,0 +1,33 @@
+"""Integer codes shared by the lowering layer and the kernels.
+
+A compiled kernel variant is identified by a tuple of these codes (its *structure*);
+all numeric parameters travel as runtime arrays, so new parameter values never
+trigger a compilation.
+"""
+
+# Landscapes. Parameter layout in ``land_p`` is documented next to each code.
+LAND_QUADRATIC = 1  # [a_0..a_{d-1}, m_0..m_{d-1}]: f = sum a_j (x_j - m_j)^2 / 2
+LAND_DOUBLEWELL = 2  # []: f = (x_0^2 - 1)^2/4 + sum_{j>0} x_j^2/2
+LAND_MULTIWELL = 3  # [n, lower, upper, c_0..c_{n-1}]: f' = prod (x - c_i), x clamped
+
+# Noise. Layout of ``noise_p``: [clip, a, b, c]; ``clip`` = +inf means unclipped.
+NOISE_NONE = 0  # xi = 0
+NOISE_GAUSSIAN = 1  # a = sigma
+NOISE_PARETO = 2  # a = -1/alpha, b = scale
+NOISE_COMPOUND = 3  # a = -1/alpha, b = rate q, c = w_min
+
+# Transforms of the optimiser chain. Each slot has two parameters in ``opt_p``.
+T_NONE = 0
+T_SCALE = 1  # v <- -eta v                       (eta)
+T_CLIP_NORM = 2  # v <- v min(1, c / ||v||)          (c)
+T_CLIP_COORD = 3  # v_j <- clamp(v_j, -c, c)          (c)
+N_SLOTS = 4
+
+# Stopping rules.
+STOP_NONE = 0
+STOP_INTERVAL = 1  # exit when x_0 < lo[i] or x_0 > hi[i] (per-path bounds)
+
+# Path status codes (mirrored by simsgd.Status).
+RUNNING = 0
+EXITED = 1
+DIVERGED = 2
