@@ -1,0 +1,6 @@
+"""The engine: :func:`simulate` and its :class:`Result`."""
+
+from .result import Result, Status
+from .simulate import DIVERGE_AT, simulate
+
+__all__ = ["simulate", "Result", "Status", "DIVERGE_AT"]

@@ -1,0 +1,247 @@
+"""``simulate``: validate, lower the specs to kernel inputs, run chunks, build a Result."""
+
+import concurrent.futures as cf
+import math
+import platform
+import time
+
+import numba
+import numpy as np
+
+from .. import _validate as V
+from .._kernels import codes as C
+from .._kernels.kernel import LANES, get_kernel
+from ..events import Exit, ExitBasin
+from ..landscapes import Landscape
+from ..noise import NoiseModel
+from ..optimizers import Optimizer, Transform, chain
+from .result import Result
+
+DIVERGE_AT = 1e100
+"""Default divergence bound: a path whose iterate has a coordinate with ``|x_j| > 1e100``
+(or a non-finite one) is marked DIVERGED. Large enough never to trigger on a
+meaningful trajectory, small enough that ``x^3`` and squares stay finite."""
+
+_NO_NOISE = (C.NOISE_NONE, [np.inf, 0.0, 0.0, 0.0])
+
+
+def simulate(landscape, noise, optimizer, *, x0, n_paths=20_000, n_steps=100_000, seed=0,
+             stop=None, observe=(), paths=None, diverge_at=DIVERGE_AT, threads=None,
+             progress=None):
+    """Run independent stochastic-gradient trajectories and report how each one ended.
+
+    Trajectory ``i`` follows ``g_k = grad f(x_k) + xi_k``, ``u_k = optimizer(g_k)``,
+    ``x_{k+1} = x_k + u_k``, with ``xi_k`` drawn from ``noise`` out of the stream keyed by
+    ``(seed, i)``. It stops at the first ``k >= 1`` with ``x_k`` outside ``stop``'s region
+    (EXITED), when an iterate is non-finite or beyond ``diverge_at`` (DIVERGED), or at
+    ``n_steps`` (RUNNING, i.e. censored).
+
+    Parameters
+    ----------
+    landscape : simsgd.landscapes.Landscape
+    noise : simsgd.noise.NoiseModel or None
+        ``None`` means exact gradients.
+    optimizer : simsgd.optimizers.Optimizer (or a single transform)
+    x0 : float, array of shape (dim,), or array of shape (n_paths, dim)
+        Start points; a row per global path index when 2-D.
+    n_paths : int >= 1
+    n_steps : int >= 0
+        The horizon; 0 returns every path RUNNING at x0.
+    seed : int in [0, 2**64)
+    stop : simsgd.events.Exit or ExitBasin, optional
+    observe : tuple
+        Observers (none are available yet; must be empty).
+    paths : range or sequence of int, optional
+        Global path indices to run (default: all ``n_paths``). Each path gives exactly
+        what it gives in the full run, so ranges can be split across calls or machines
+        and merged with :meth:`Result.concatenate`.
+    diverge_at : float > 0, default 1e100
+    threads : int, optional
+        Worker threads (default: numba's thread count, ``NUMBA_NUM_THREADS``). Results do
+        not depend on it.
+    progress : bool, optional
+        Show a progress bar over paths; default: only on a terminal.
+
+    Returns
+    -------
+    Result
+
+    Raises
+    ------
+    TypeError, ValueError
+        For bad input, naming the parameter, before anything is compiled.
+
+    Examples
+    --------
+    >>> import simsgd as sg
+    >>> res = sg.simulate(sg.landscapes.DoubleWell(), sg.noise.Pareto(1.5),
+    ...                   sg.optimizers.truncated_sgd(0.05, 0.5), x0=-1.0, n_paths=200,
+    ...                   n_steps=10_000, seed=1, stop=sg.events.Exit(upper=0.0))
+    >>> res.counts()['EXITED'] + res.counts()['RUNNING'] == 200
+    True
+    """
+    plan = _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe, paths,
+                 diverge_at, threads)
+    return _run(plan, progress)
+
+
+def _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe, paths,
+          diverge_at, threads):
+    """Validate everything and lower it to kernel inputs (no compilation here)."""
+    if not isinstance(landscape, Landscape):
+        raise TypeError(f"landscape must be a simsgd.landscapes object, got {landscape!r}")
+    if noise is not None and not isinstance(noise, NoiseModel):
+        raise TypeError(f"noise must be a simsgd.noise model or None, got {noise!r}")
+    if isinstance(optimizer, Transform):
+        optimizer = chain(optimizer)
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be a simsgd.optimizers chain or alias, got {optimizer!r}")
+    n_paths = V.integer("n_paths", n_paths, lo=1)
+    n_steps = V.integer("n_steps", n_steps, lo=0, hi=2**62)
+    seed = V.integer("seed", seed, lo=0, hi=2**64 - 1)
+    diverge_at = V.positive("diverge_at", diverge_at)
+    if stop is not None and not isinstance(stop, (Exit, ExitBasin)):
+        raise TypeError(f"stop must be None, simsgd.events.Exit or ExitBasin, got {stop!r}")
+    if tuple(observe) != ():
+        raise ValueError("observe must be empty: no observers are available in this version")
+    threads = numba.config.NUMBA_NUM_THREADS if threads is None else V.integer("threads", threads, lo=1)
+
+    if paths is None:
+        gidx = np.arange(n_paths, dtype=np.int64)
+    else:
+        try:
+            gidx = np.array(list(paths) if isinstance(paths, range) else paths)
+        except TypeError:
+            raise TypeError(f"paths must be a range or a sequence of ints, got {paths!r}") from None
+        if gidx.ndim != 1 or (gidx.size and not np.issubdtype(gidx.dtype, np.integer)):
+            raise TypeError(f"paths must be a 1-D sequence of ints, got {paths!r}")
+        gidx = gidx.astype(np.int64)
+        if gidx.size == 0:
+            raise ValueError("paths must not be empty")
+        if gidx.min() < 0 or gidx.max() >= n_paths:
+            raise ValueError(f"paths must lie in [0, n_paths) = [0, {n_paths}), got "
+                             f"[{gidx.min()}, {gidx.max()}]")
+        if np.unique(gidx).size != gidx.size:
+            raise ValueError("paths must not repeat an index")
+
+    x0a = _start_points(x0, n_paths, landscape.dim)[gidx if np.ndim(x0) == 2 else slice(None)]
+    x0a = np.ascontiguousarray(np.broadcast_to(x0a, (gidx.size, x0a.shape[-1])), dtype=np.float64)
+    dim = x0a.shape[1]
+    if np.any(np.abs(x0a) > diverge_at):
+        raise ValueError(f"x0 must lie within diverge_at = {diverge_at}")
+
+    if stop is None:
+        lo = np.full(gidx.size, -np.inf)
+        hi = np.full(gidx.size, np.inf)
+        stop_code = C.STOP_NONE
+    else:
+        lo, hi = stop._interval(landscape, x0a)
+        outside = (x0a[:, 0] < lo) | (x0a[:, 0] > hi)
+        if np.any(outside):
+            i = int(np.argmax(outside))
+            raise ValueError(f"x0 must lie inside the stop region: path {gidx[i]} starts at "
+                             f"x0[0] = {x0a[i, 0]}, outside [{lo[i]}, {hi[i]}]")
+        stop_code = C.STOP_INTERVAL
+    land_code, land_p = landscape._lower(dim)
+    if land_code == C.LAND_MULTIWELL:
+        x0a = np.clip(x0a, landscape.lower, landscape.upper)
+    noise_code, noise_p = _NO_NOISE if noise is None else noise._lower()
+    opt_codes, opt_p = optimizer._lower()
+    structure = (land_code, noise_code) + opt_codes + (stop_code,)
+    return dict(
+        structure=structure, x0=x0a, gidx=gidx, lo=np.ascontiguousarray(lo, dtype=np.float64),
+        hi=np.ascontiguousarray(hi, dtype=np.float64),
+        land_p=np.ascontiguousarray(land_p, dtype=np.float64),
+        noise_p=np.ascontiguousarray(noise_p, dtype=np.float64),
+        opt_p=np.ascontiguousarray(opt_p, dtype=np.float64), seed=seed, n_steps=n_steps,
+        diverge_at=diverge_at, threads=threads,
+        provenance=dict(seed=seed, n_paths=n_paths, n_steps=n_steps, dim=dim,
+                        landscape=repr(landscape), noise=repr(noise), optimizer=repr(optimizer),
+                        stop=repr(stop), diverge_at=diverge_at, threads=threads,
+                        structure=structure),
+    )
+
+
+def _start_points(x0, n_paths, land_dim):
+    """x0 as a (1 or n_paths, dim) array, checked against the landscape's dimension."""
+    try:
+        arr = np.array(x0, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"x0 must be a float or an array of floats, got {x0!r}") from None
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("x0 must be finite (no NaN or inf)")
+    if arr.ndim == 0:
+        return np.full((1, land_dim or 1), float(arr))
+    if arr.ndim == 1:
+        if land_dim is not None and arr.size != land_dim:
+            raise ValueError(f"x0 must have shape ({land_dim},) for this landscape, got {arr.shape}")
+        if arr.size == 0:
+            raise ValueError("x0 must not be empty")
+        return arr[None, :]
+    if arr.ndim == 2:
+        if arr.shape[0] != n_paths or (land_dim is not None and arr.shape[1] != land_dim):
+            want = f"({n_paths}, {land_dim if land_dim is not None else 'dim'})"
+            raise ValueError(f"x0 must have shape {want} (n_paths, dim), got {arr.shape}")
+        return arr
+    raise ValueError(f"x0 must be a float, (dim,) or (n_paths, dim), got shape {arr.shape}")
+
+
+def _chunks(n, threads):
+    """Contiguous chunks of local indices: several per thread (load balance, progress)."""
+    size = max(LANES, min(8192, math.ceil(n / (8 * threads))))
+    size = LANES * math.ceil(size / LANES)
+    return [(s, min(n, s + size)) for s in range(0, n, size)]
+
+
+def _run(plan, progress):
+    t_compile = time.perf_counter()
+    kern = get_kernel(plan["structure"])
+    n, dim = plan["x0"].shape
+    status = np.zeros(n, dtype=np.int8)
+    exit_step = np.zeros(n, dtype=np.int64)
+    x = np.zeros((n, dim))
+    args = (plan["x0"], plan["gidx"].astype(np.uint64), plan["lo"], plan["hi"], plan["land_p"],
+            plan["noise_p"], plan["opt_p"], np.uint64(plan["seed"]), np.int64(plan["n_steps"]),
+            float(plan["diverge_at"]))
+    outs = (status, exit_step, x)
+    kern(*args, 0, 0, *outs)  # compiles (or loads from the disk cache) on first use
+    compile_s = time.perf_counter() - t_compile
+
+    chunks = _chunks(n, plan["threads"])
+    bar = _progress_bar(n, progress)
+    t0 = time.perf_counter()
+    pool = cf.ThreadPoolExecutor(max_workers=plan["threads"])
+    try:
+        futures = {pool.submit(kern, *args, s, e, *outs): e - s for s, e in chunks}
+        for fut in cf.as_completed(futures):
+            fut.result()
+            if bar is not None:
+                bar.update(futures[fut])
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+        if bar is not None:
+            bar.close()
+    wall = time.perf_counter() - t0
+    prov = dict(plan["provenance"], wall_seconds=wall, compile_seconds=compile_s,
+                versions=_versions())
+    return Result(status, exit_step, x, plan["gidx"].copy(), plan["n_steps"],
+                  float(exit_step.sum()) / wall if wall > 0 else float("nan"), prov)
+
+
+def _progress_bar(total, progress):
+    if progress is False:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="path", desc="simulate", leave=False,
+                disable=None if progress is None else not progress)
+
+
+def _versions():
+    from .. import __version__
+
+    return dict(simsgd=__version__, numpy=np.__version__, numba=numba.__version__,
+                python=platform.python_version())
