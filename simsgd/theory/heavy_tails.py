@@ -1,0 +1,122 @@
+r"""Wang, Oh & Rhee (ICLR 2022), arXiv:2102.04297: truncated heavy-tailed SGD.
+
+Exit from a basin of radius :math:`r` under :math:`X_{k+1} = X_k + \varphi_b(-\eta
+\nabla f(X_k) + \eta Z_{k+1})` needs :math:`l^* = \lceil r/b \rceil` large jumps, and
+with :math:`\lambda(\eta) = H(1/\eta)/\eta`, :math:`\lambda^* = H(1/\eta)
+\lambda(\eta)^{l^*-1}`, :math:`C^* \lambda^* \tau \to \mathrm{Exp}(1)` in law
+(THEORY.md §1; the constants are reconstructed or derived, not quoted).
+"""
+
+import math
+
+from scipy import integrate
+
+from .prediction import Prediction
+
+REF = "Wang, Oh, Rhee, ICLR 2022, arXiv:2102.04297"
+
+
+def _positive(name, v):
+    v = float(v)
+    if not (v > 0 and math.isfinite(v)):
+        raise ValueError(f"{name} must be a finite number > 0, got {v}")
+    return v
+
+
+def _alpha(alpha):
+    alpha = float(alpha)
+    if not alpha > 1 or not math.isfinite(alpha):
+        raise ValueError(f"alpha must be > 1 (finite mean) for Wang et al.'s exit theory, got {alpha}")
+    return alpha
+
+
+def l_star(r, b):
+    r"""Number of jumps needed to leave: :math:`l^* = \lceil r / b \rceil` (1 if ``b = inf``)."""
+    r = _positive("r", r)
+    b = float(b)
+    if not b > 0:
+        raise ValueError(f"b must be > 0 (or inf for no truncation), got {b}")
+    if math.isinf(b):
+        return 1
+    return int(math.ceil(r / b - 1e-12))
+
+
+def exit_exponent(alpha, lstar):
+    r"""Exponent of :math:`E\tau` in :math:`1/\eta` for Pareto tails: :math:`1 + l^*(\alpha-1)`."""
+    alpha = _alpha(alpha)
+    if int(lstar) != lstar or lstar < 1:
+        raise ValueError(f"lstar must be an integer >= 1, got {lstar}")
+    return Prediction(1.0 + lstar * (alpha - 1.0), "exponent", REF,
+                      "eta -> 0 with H regularly varying of index -alpha; reached slowly with "
+                      "plain Pareto noise (THEORY.md §1)")
+
+
+def c_star_one_jump(alpha, r_plus, r_minus, b=math.inf, p_plus=0.5):
+    r"""Derived constant for :math:`l^* = 1`:
+    :math:`C^* = p_+ r_+^{-\alpha} 1\{b > r_+\} + p_- r_-^{-\alpha} 1\{b > r_-\}`."""
+    alpha = _alpha(alpha)
+    r_plus, r_minus = _positive("r_plus", r_plus), _positive("r_minus", r_minus)
+    if not 0 <= p_plus <= 1:
+        raise ValueError(f"p_plus must be in [0, 1], got {p_plus}")
+    if not float(b) > 0:
+        raise ValueError(f"b must be > 0, got {b}")
+    c = p_plus * r_plus**-alpha * (b > r_plus) + (1 - p_plus) * r_minus**-alpha * (b > r_minus)
+    if c == 0:
+        raise ValueError(f"b = {b} is below both radii: exit needs more than one jump")
+    return Prediction(float(c), "asymptotic", REF, "l* = 1 on both sides contributing")
+
+
+def c_star_two_jumps_quadratic(alpha, kappa, r, b, p=0.5):
+    r"""Derived constant for one side of a quadratic basin with :math:`l^* = 2`.
+
+    For :math:`f = \tfrac{\kappa}{2}(x - m)^2`, an edge at distance :math:`r` with
+    :math:`b < r < 2b`, and both jumps pointing to that edge:
+
+    .. math::
+        C^*_+ = p^2 \Big[\int_{r-b}^{b} \alpha u^{-\alpha-1} G(u)\,du + b^{-\alpha} G(b)\Big],
+        \qquad G(u) = \frac{1}{\kappa}\int_{r-b}^{u} \frac{(r-y)^{-\alpha}}{y}\,dy .
+
+    The term :math:`b^{-\alpha} G(b)` is the atom that truncation creates (every jump
+    longer than ``b`` lands exactly at ``b``). Computed with ``scipy.integrate.quad``.
+    Add the other side's constant when it also needs two jumps.
+    """
+    alpha = _alpha(alpha)
+    kappa, r, b = _positive("kappa", kappa), _positive("r", r), _positive("b", b)
+    if not b < r < 2 * b:
+        raise ValueError(f"need b < r < 2b for exactly two jumps, got r = {r}, b = {b}")
+    if not 0 < p <= 1:
+        raise ValueError(f"p must be in (0, 1], got {p}")
+
+    def G(u):
+        return integrate.quad(lambda y: (r - y) ** -alpha / y, r - b, u)[0] / kappa
+
+    body = integrate.quad(lambda u: alpha * u ** (-alpha - 1) * G(u), r - b, b)[0]
+    return Prediction(p**2 * (body + b**-alpha * G(b)), "asymptotic", REF,
+                      "l* = 2, quadratic basin, b < r < 2b")
+
+
+def mean_exit_time(c_star, H_inv_eta, eta, lstar):
+    r""":math:`E\tau = 1 / (C^* \lambda^*)` with :math:`\lambda^* = H(1/\eta)\,(H(1/\eta)/\eta)^{l^*-1}`.
+
+    Parameters
+    ----------
+    c_star : float or Prediction
+    H_inv_eta : float
+        The noise tail at :math:`1/\eta`; for compound-Poisson Pareto noise
+        :math:`H(1/\eta) = q (\eta w_{min})^\alpha` when :math:`1/\eta \ge w_{min}`.
+    eta : float
+    lstar : int
+    """
+    c = c_star.value if isinstance(c_star, Prediction) else float(c_star)
+    c, H, eta = _positive("c_star", c), _positive("H_inv_eta", H_inv_eta), _positive("eta", eta)
+    if int(lstar) != lstar or lstar < 1:
+        raise ValueError(f"lstar must be an integer >= 1, got {lstar}")
+    lam_star = H * (H / eta) ** (lstar - 1)
+    return Prediction(1.0 / (c * lam_star), "asymptotic", REF,
+                      "eta*w_min <= r - (l*-1) b and q/eta small (THEORY.md §1)")
+
+
+def compound_regime_ok(eta, w_min, r, b, lstar):
+    """THEORY.md's first condition for sharp agreement: ``eta w_min <= r - (l*-1) b``."""
+    return bool(eta * w_min <= r - (lstar - 1) * b + 1e-12)
+
