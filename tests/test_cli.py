@@ -1,0 +1,49 @@
+"""The command line: bad arguments exit 2 with one line; the quick study runs end to end."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from simsgd import cli
+
+
+def test_unknown_study_lists_available(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["reproduce", "--quick", "no_such_study"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert "no_such_study" in err and "exit_time_scaling" in err and len(err.splitlines()) == 1
+
+
+def test_bad_scale_exits_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["reproduce", "--scale", "huge"])
+    assert exc.value.code == 2
+
+
+def test_list(capsys):
+    assert cli.main(["list"]) == 0
+    assert "exit_time_scaling" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_reproduce_quick_end_to_end(tmp_path):
+    # the README's main job, on the installed command; every artefact must exist and the
+    # sidecar must carry data, verdicts and provenance
+    out = tmp_path / "figs"
+    proc = subprocess.run([sys.executable, "-m", "simsgd.cli", "reproduce", "--quick",
+                           "--no-progress", "--out", str(out)],
+                          capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "exit_time_scaling" in proc.stdout
+    assert (out / "exit_time_scaling.png").stat().st_size > 10_000
+    side = json.loads((out / "exit_time_scaling.json").read_text())
+    assert {"rows", "data", "provenance"} <= set(side)
+    assert side["provenance"]["seed"] == 0 and side["provenance"]["versions"]["numba"]
+    verdicts = {r["verdict"] for r in side["rows"]}
+    assert verdicts <= {"agrees", "disagrees", "inconclusive"}
+    assert len(side["rows"]) == 8
+    assert os.path.exists(out / "verdicts.md")
