@@ -34,7 +34,7 @@ def verdict(measured, predicted, *, level=0.99, max_rel_halfwidth=0.25):
     m, se, p = measured.value, measured.se, float(predicted.value)
     if not (math.isfinite(m) and math.isfinite(se) and se > 0):
         return "inconclusive", float("nan")
-    z = (m - p) / se
+    z = float((m - p) / se)
     two = predicted.kind in ("tight", "asymptotic", "exponent")
     zc = stats.norm.ppf(0.5 + level / 2) if two else stats.norm.ppf(level)
     if zc * se > max_rel_halfwidth * abs(p):
