@@ -165,8 +165,7 @@ def numpy_w1(n_paths, t_max, seed, block_elems=1 << 17, k_min=8, k_max=4096):
             np.greater(x, 0.0, out=pos[j])
         out = pos.any(axis=0)
         if out.any():
-            first = pos.argmax(axis=0)
-            exit_step[ids[out]] = k0 + 1 + first[out]
+            exit_step[ids[out]] = k0 + 1 + pos[:, out].argmax(axis=0)
             keep = ~out
             ids, x = ids[keep], x[keep]
         k0 += K
