@@ -1,0 +1,88 @@
+"""Parameters are runtime data: new values never compile a kernel.
+
+A kernel compiles once per *structure* (landscape kind, noise kind, chain codes, stop
+rule). After a warm-up run, changing only values (step size, truncation radius, tail
+index, start point, path count, horizon, seed, stop bounds, dimension, threads) must
+leave both the loaded structures and the compiled signatures unchanged. (A signature
+loaded from numba's disk cache counts too, so the check does not depend on the cache.)
+"""
+
+import numpy as np
+import pytest
+
+import simsgd as sg
+from simsgd._kernels.kernel import built_structures, compiled_signatures, get_kernel
+
+L, N, O, E = sg.landscapes, sg.noise, sg.optimizers, sg.events
+
+BASE = dict(landscape=L.DoubleWell(), noise=N.Pareto(1.5), optimizer=O.truncated_sgd(0.05, 0.5),
+            x0=-1.0, n_paths=64, n_steps=100, seed=0, stop=E.Exit(upper=0.0))
+
+VARIATIONS = {
+    "eta": dict(optimizer=O.truncated_sgd(0.02, 0.5)),
+    "b": dict(optimizer=O.truncated_sgd(0.05, 0.25)),
+    "alpha": dict(noise=N.Pareto(1.1)),
+    "noise scale": dict(noise=N.Pareto(1.5, scale=0.3)),
+    "noise clip": dict(noise=N.Clipped(N.Pareto(1.5), 50.0)),  # clip is a parameter
+    "x0 scalar": dict(x0=-0.5),
+    "x0 (dim,)": dict(x0=np.array([-0.7])),
+    "n_paths": dict(n_paths=1000),
+    "n_steps": dict(n_steps=1234),
+    "n_steps zero": dict(n_steps=0),
+    "seed": dict(seed=12345),
+    "seed large": dict(seed=2**64 - 1),
+    "seed numpy int": dict(seed=np.int32(7)),
+    "stop bounds": dict(stop=E.Exit(lower=-2.0, upper=0.5)),
+    "stop basin": dict(stop=E.ExitBasin()),  # same interval rule, bounds from the landscape
+    "dimension": dict(landscape=L.DoubleWell(dim=3), x0=[-1.0, 0.5, 0.5]),
+    "paths": dict(paths=range(10, 50)),
+    "paths list": dict(paths=[3, 1, 2]),
+    "threads": dict(threads=1),
+    "diverge_at": dict(diverge_at=1e6),
+}
+
+
+@pytest.fixture(scope="module")
+def warm():
+    sg.simulate(**BASE, progress=False)
+
+
+def _signature_state():
+    return compiled_signatures(), set(built_structures())
+
+
+@pytest.mark.parametrize("name", VARIATIONS)
+def test_new_parameter_values_do_not_compile(warm, name):
+    before = _signature_state()
+    res = sg.simulate(**dict(BASE, **VARIATIONS[name]), progress=False)
+    assert _signature_state() == before
+    assert res.status.shape[0] == res.x.shape[0] >= 1
+
+
+def test_all_variations_in_one_process_share_one_signature(warm):
+    before = _signature_state()
+    for kw in VARIATIONS.values():
+        sg.simulate(**dict(BASE, **kw), progress=False)
+    assert _signature_state() == before
+    structures = [s for s in built_structures() if s[0] == 2 and s[1] == 2 and s[2:4] == (1, 2)]
+    assert len(structures) == 1  # DoubleWell/Pareto/truncated_sgd/interval stop: one kernel
+    res = sg.simulate(**BASE, progress=False)
+    assert res.provenance["structure"] == structures[0]
+
+
+# Library bug (reported): simulate passes x0 to the kernel as
+# np.ascontiguousarray(np.broadcast_to(x0a, (n, dim))). When x0a already has shape (n, dim),
+# i.e. x0 is given per path or a single path runs, broadcast_to returns a read-only view that
+# ascontiguousarray does not copy, and numba compiles a second signature (readonly x0).
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="library bug: read-only x0 view compiles a 2nd signature")
+@pytest.mark.parametrize("kw", [dict(x0=np.linspace(-1.5, -0.1, 64)[:, None]), dict(n_paths=1),
+                                dict(paths=[5])],
+                         ids=["x0 (n_paths, dim)", "n_paths=1", "one path"])
+def test_per_path_x0_or_single_path_does_not_compile(warm, kw):
+    # Checked on the kernel itself rather than before/after, so that the result does not
+    # depend on whether an earlier test in this process already ran a single path: with a
+    # correct engine this structure's kernel has exactly one signature, whatever ran before.
+    res = sg.simulate(**dict(BASE, **kw), progress=False)
+    sigs = get_kernel(res.provenance["structure"]).signatures
+    assert len(sigs) == 1, sigs

@@ -1,0 +1,134 @@
+"""Bit-identical Results whatever the thread count, the chunking of paths or the call.
+
+"Bit-identical" means ``status``, ``exit_step`` and ``x`` compare equal element by element
+(``np.array_equal``, no tolerance); throughput and provenance may differ.
+
+The configurations mix EXITED and RUNNING paths (checked, so that the comparison is not
+between two arrays of one constant) and use a path count that is not a multiple of the
+kernel's lane block (32), so that partly filled blocks and lane refills are exercised.
+Both use the DoubleWell/Pareto/truncated_sgd/Exit kernel, one in 1-D (the fused 1-D
+step) and one in 3-D (the per-coordinate step).
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import simsgd as sg
+
+N_PATHS = 1001
+CONFIGS = {
+    "1d": dict(landscape=sg.landscapes.DoubleWell(), noise=sg.noise.Pareto(1.5),
+               optimizer=sg.optimizers.truncated_sgd(0.05, 0.5), x0=-1.0, n_steps=400,
+               stop=sg.events.Exit(upper=0.0)),
+    "3d": dict(landscape=sg.landscapes.DoubleWell(dim=3), noise=sg.noise.Pareto(1.2, scale=0.5),
+               optimizer=sg.optimizers.truncated_sgd(0.05, 0.5), x0=[-1.0, 0.2, -0.2],
+               n_steps=300, stop=sg.events.Exit(lower=-1.8, upper=0.0)),
+}
+
+
+def run(config, seed=0, **kw):
+    kw.setdefault("n_paths", N_PATHS)
+    return sg.simulate(**CONFIGS[config], seed=seed, progress=False, **kw)
+
+
+def assert_identical(a, b):
+    np.testing.assert_array_equal(a.status, b.status)
+    np.testing.assert_array_equal(a.exit_step, b.exit_step)
+    np.testing.assert_array_equal(a.x, b.x)  # exact: NaN never occurs in x
+    np.testing.assert_array_equal(a.paths, b.paths)
+
+
+@pytest.fixture(scope="module", params=sorted(CONFIGS))
+def full(request):
+    res = run(request.param)
+    counts = res.counts()
+    assert counts["EXITED"] > 0 and counts["RUNNING"] > 0, counts
+    return request.param, res
+
+
+def test_two_runs_in_a_row(full):
+    config, res = full
+    assert_identical(res, run(config))
+
+
+def test_another_seed_differs(full):
+    # guards the comparisons above against being vacuous
+    config, res = full
+    other = run(config, seed=1)
+    assert not np.array_equal(res.exit_step, other.exit_step)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_thread_argument(full, threads):
+    config, res = full
+    assert_identical(res, run(config, threads=threads))
+
+
+@pytest.mark.parametrize("k", [1, 32, 333, 1000])
+def test_split_ranges_merge_to_the_full_run(full, k):
+    config, res = full
+    first = run(config, paths=range(0, k))
+    second = run(config, paths=range(k, N_PATHS))
+    assert first.n_paths == k and second.n_paths == N_PATHS - k
+    # concatenate orders by global path index, whatever the order of the parts
+    assert_identical(res, sg.Result.concatenate([first, second]))
+    assert_identical(res, sg.Result.concatenate([second, first]))
+
+
+def test_interleaved_index_sets_merge_to_the_full_run(full):
+    config, res = full
+    idx = np.arange(N_PATHS)
+    parts = [run(config, paths=idx[r::3]) for r in range(3)]
+    assert_identical(res, sg.Result.concatenate(parts))
+    # a single path run alone gives what it gives in the full run
+    one = run(config, paths=[517])
+    assert one.status[0] == res.status[517] and one.exit_step[0] == res.exit_step[517]
+    np.testing.assert_array_equal(one.x[0], res.x[517])
+
+
+def test_n_paths_does_not_change_a_path():
+    # path i is keyed by (seed, i) only: a larger run extends a smaller one
+    small = run("1d", n_paths=100)
+    big = run("1d", n_paths=N_PATHS)
+    for name in ("status", "exit_step", "x"):
+        np.testing.assert_array_equal(getattr(small, name), getattr(big, name)[:100])
+
+
+_CHILD = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import numba
+    sys.path.insert(0, sys.argv[2])
+    import test_reproducibility as t
+
+    assert numba.config.NUMBA_NUM_THREADS == int(sys.argv[3])
+    res = t.run(sys.argv[4])
+    assert res.provenance["threads"] == int(sys.argv[3])
+    np.savez(sys.argv[1], status=res.status, exit_step=res.exit_step, x=res.x)
+""")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_numba_num_threads_in_subprocesses(tmp_path, config):
+    out = {}
+    for threads in (1, 2):
+        path = tmp_path / f"threads{threads}.npz"
+        env = dict(os.environ, NUMBA_NUM_THREADS=str(threads))
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(path), os.path.dirname(__file__), str(threads),
+             config],
+            env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        out[threads] = np.load(path)
+    for name in ("status", "exit_step", "x"):
+        np.testing.assert_array_equal(out[1][name], out[2][name])
+    # and both equal this process's run
+    res = run(config)
+    np.testing.assert_array_equal(out[1]["x"], res.x)
+    np.testing.assert_array_equal(out[1]["exit_step"], res.exit_step)
