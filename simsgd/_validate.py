@@ -25,7 +25,7 @@ def real(name, value, *, lo=-math.inf, hi=math.inf, lo_open=False, hi_open=False
     bad_hi = v >= hi if hi_open else v > hi
     if bad_lo or bad_hi:
         left = "(" if lo_open else "["
-        right = ")" if hi_open else "]"
+        right = ")" if hi_open or (math.isinf(hi) and not allow_inf) else "]"
         raise ValueError(f"{name} must be in {left}{lo}, {hi}{right}, got {v}")
     return v
 

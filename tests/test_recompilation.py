@@ -70,12 +70,8 @@ def test_all_variations_in_one_process_share_one_signature(warm):
     assert res.provenance["structure"] == structures[0]
 
 
-# Library bug (reported): simulate passes x0 to the kernel as
-# np.ascontiguousarray(np.broadcast_to(x0a, (n, dim))). When x0a already has shape (n, dim),
-# i.e. x0 is given per path or a single path runs, broadcast_to returns a read-only view that
-# ascontiguousarray does not copy, and numba compiles a second signature (readonly x0).
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="library bug: read-only x0 view compiles a 2nd signature")
+# Regression: a 2-D or single-path x0 once reached the kernel as a read-only view,
+# which compiled a second signature.
 @pytest.mark.parametrize("kw", [dict(x0=np.linspace(-1.5, -0.1, 64)[:, None]), dict(n_paths=1),
                                 dict(paths=[5])],
                          ids=["x0 (n_paths, dim)", "n_paths=1", "one path"])

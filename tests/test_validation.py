@@ -163,12 +163,7 @@ def test_exitbasin_accepts_quadratic_with_edges(no_compilation, monkeypatch):
                            stop=E.ExitBasin()), progress=False)
 
 
-# Library bug (reported): Quadratic.basin_interval only refuses a start whose interval is
-# infinite on both sides, which cannot happen once edges are given; a start beyond an
-# edge gets the "basin" (edge, inf) and is accepted, though it lies outside the quadratic's
-# basin, which is the stop region of ExitBasin.
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="library bug: Quadratic edges accept x0 outside the basin")
+# Regression: a start beyond a Quadratic's edge was once accepted by ExitBasin.
 @pytest.mark.parametrize("x0", [1.0, -2.0])
 def test_exitbasin_rejects_start_outside_quadratic_edges(no_compilation, x0):
     with pytest.raises(ValueError, match=r"\bx0\b"):

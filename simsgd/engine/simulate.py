@@ -125,7 +125,8 @@ def _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe
             raise ValueError("paths must not repeat an index")
 
     x0a = _start_points(x0, n_paths, landscape.dim)[gidx if np.ndim(x0) == 2 else slice(None)]
-    x0a = np.ascontiguousarray(np.broadcast_to(x0a, (gidx.size, x0a.shape[-1])), dtype=np.float64)
+    # a fresh, writable C array: a read-only view would compile a second kernel signature
+    x0a = np.array(np.broadcast_to(x0a, (gidx.size, x0a.shape[-1])), dtype=np.float64, order="C")
     dim = x0a.shape[1]
     if np.any(np.abs(x0a) > diverge_at):
         raise ValueError(f"x0 must lie within diverge_at = {diverge_at}")

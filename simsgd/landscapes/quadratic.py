@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import _validate as V
 from .._kernels import codes as C
-from ._base import Landscape, interval_of
+from ._base import Landscape
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,10 +84,11 @@ class Quadratic(Landscape):
     def basin_interval(self, x0):
         if self.edges is None:
             return super().basin_interval(x0)
-        lo, hi = interval_of(x0, self.edges, "Quadratic")
-        if np.any(~np.isfinite(lo) & ~np.isfinite(hi)):
-            raise ValueError(f"x0 must lie between the edges {self.edges} for ExitBasin")
-        return lo, hi
+        x0 = np.asarray(x0, dtype=np.float64)
+        lo, hi = self.edges
+        if np.any((x0 <= lo) | (x0 >= hi)):
+            raise ValueError(f"x0 must lie strictly between the edges {self.edges} for ExitBasin")
+        return np.full(x0.shape, lo), np.full(x0.shape, hi)
 
     def _lower(self, dim):
         a = np.broadcast_to(self._a, (dim,))
