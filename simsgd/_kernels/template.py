@@ -13,7 +13,7 @@ import numpy as np
 
 from simsgd._kernels import codes as C
 from simsgd._kernels.kernel import (CHECK, LANES, _HI, _JIT, _K, _LO, _NROWS, _ACT, _ST, _BAD,
-                                    _TMP, clamp, doublewell_grad0, multiwell_grad, noise_draw,
+                                    _TMP, clamp, doublewell_grad0, draw_lane, multiwell_grad,
                                     quadratic_grad, transform1)
 from simsgd._kernels.rng import seed_state
 
@@ -34,11 +34,7 @@ def step_1d(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
     crit = land_p[3:]
     fsteps = float(n_steps)
     for j in range(L):
-        xi, s0, s1, s2, s3 = noise_draw(NOISE, na, nb_, nc, S[j], S[1 * L + j], S[2 * L + j], S[3 * L + j])
-        S[j] = s0
-        S[1 * L + j] = s1
-        S[2 * L + j] = s2
-        S[3 * L + j] = s3
+        xi = draw_lane(NOISE, na, nb_, nc, S, j, L)
         x = F[j]
         if LAND == C.LAND_QUADRATIC:
             gr = quadratic_grad(qa, qm, x)
@@ -66,6 +62,7 @@ def step_1d(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
         F[(2 + _ST) * L + j] = float(new) if alive else F[(2 + _ST) * L + j]
         F[(2 + _ACT) * L + j] = 1.0 if (alive and new == C.RUNNING and k < fsteps) else 0.0
 
+
 @nb.njit(**_JIT)
 def step_nd(S, F, d, land_p, noise_p, opt_p, n_steps, diverge_at):
     na, nb_, nc, clip = noise_p[1], noise_p[2], noise_p[3], noise_p[0]
@@ -73,28 +70,23 @@ def step_nd(S, F, d, land_p, noise_p, opt_p, n_steps, diverge_at):
     # noise -> v
     for c in range(d):
         for j in range(L):
-            xi, s0, s1, s2, s3 = noise_draw(NOISE, na, nb_, nc, S[j], S[1 * L + j], S[2 * L + j], S[3 * L + j])
-            S[j] = s0
-            S[1 * L + j] = s1
-            S[2 * L + j] = s2
-            S[3 * L + j] = s3
-            F[(d + c) * L + j] = clamp(xi, -clip, clip)
+            F[(d + c) * L + j] = clamp(draw_lane(NOISE, na, nb_, nc, S, j, L), -clip, clip)
     # v += grad f(x)
     if LAND == C.LAND_QUADRATIC:
         for c in range(d):
             a = land_p[c]
             m = land_p[d + c]
             for j in range(L):
-                F[(d + c) * L + j] += quadratic_grad(a, m, F[(c) * L + j])
+                F[(d + c) * L + j] += quadratic_grad(a, m, F[c * L + j])
     elif LAND == C.LAND_DOUBLEWELL:
         for j in range(L):
-            F[(d) * L + j] += doublewell_grad0(F[j])
+            F[d * L + j] += doublewell_grad0(F[j])
         for c in range(1, d):
             for j in range(L):
-                F[(d + c) * L + j] += F[(c) * L + j]
+                F[(d + c) * L + j] += F[c * L + j]
     else:
         for j in range(L):
-            F[(d) * L + j] += multiwell_grad(land_p[3:], int(land_p[0]), F[j])
+            F[d * L + j] += multiwell_grad(land_p[3:], int(land_p[0]), F[j])
     # the optimiser chain, slot by slot
     for slot in range(C.N_SLOTS):
         kind = T0 if slot == 0 else (T1 if slot == 1 else (T2 if slot == 2 else T3))
@@ -119,22 +111,24 @@ def step_nd(S, F, d, land_p, noise_p, opt_p, n_steps, diverge_at):
             for c in range(d):
                 for j in range(L):
                     F[(d + c) * L + j] *= F[(R + _TMP) * L + j]
-    # candidate iterate, divergence flags
+    # candidate iterate (clamped for MultiWell), divergence flags
+    for c in range(d):
+        for j in range(L):
+            F[(d + c) * L + j] += F[c * L + j]
+    if LAND == C.LAND_MULTIWELL:
+        for j in range(L):
+            F[d * L + j] = clamp(F[d * L + j], land_p[1], land_p[2])
     for j in range(L):
         F[(R + _BAD) * L + j] = 0.0
     for c in range(d):
         for j in range(L):
-            xn = F[(c) * L + j] + F[(d + c) * L + j]
-            F[(d + c) * L + j] = xn
-            F[(R + _BAD) * L + j] = 1.0 if not (abs(xn) <= diverge_at) else F[(R + _BAD) * L + j]
-    if LAND == C.LAND_MULTIWELL:
-        for j in range(L):
-            F[(d) * L + j] = clamp(F[(d) * L + j], land_p[1], land_p[2])
+            bad = not (abs(F[(d + c) * L + j]) <= diverge_at)
+            F[(R + _BAD) * L + j] = 1.0 if bad else F[(R + _BAD) * L + j]
     # commit live, finite lanes; DIVERGED lanes keep their last good iterate
     for c in range(d):
         for j in range(L):
             ok = F[(R + _ACT) * L + j] != 0.0 and F[(R + _BAD) * L + j] == 0.0
-            F[(c) * L + j] = F[(d + c) * L + j] if ok else F[(c) * L + j]
+            F[c * L + j] = F[(d + c) * L + j] if ok else F[c * L + j]
     fsteps = float(n_steps)
     for j in range(L):
         alive = F[(R + _ACT) * L + j] != 0.0
@@ -142,7 +136,7 @@ def step_nd(S, F, d, land_p, noise_p, opt_p, n_steps, diverge_at):
         F[(R + _K) * L + j] = k
         out = False
         if STOP == C.STOP_INTERVAL:
-            out = (F[(d) * L + j] < F[(R + _LO) * L + j]) or (F[(d) * L + j] > F[(R + _HI) * L + j])
+            out = (F[d * L + j] < F[(R + _LO) * L + j]) or (F[d * L + j] > F[(R + _HI) * L + j])
         new = C.DIVERGED if F[(R + _BAD) * L + j] != 0.0 else (C.EXITED if out else C.RUNNING)
         F[(R + _ST) * L + j] = float(new) if alive else F[(R + _ST) * L + j]
         F[(R + _ACT) * L + j] = 1.0 if (alive and new == C.RUNNING and k < fsteps) else 0.0
