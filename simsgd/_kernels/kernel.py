@@ -72,18 +72,6 @@ def noise_draw(kind, a, b, c, s0, s1, s2, s3):
 
 
 @nb.njit(**_INLINE)
-def draw_lane(kind, a, b, c, S, j, L):
-    """One noise coordinate for lane ``j``, advancing its generator words in ``S``
-    (flat: word ``q`` of lane ``j`` at ``q * L + j``)."""
-    xi, s0, s1, s2, s3 = noise_draw(kind, a, b, c, S[j], S[L + j], S[2 * L + j], S[3 * L + j])
-    S[j] = s0
-    S[L + j] = s1
-    S[2 * L + j] = s2
-    S[3 * L + j] = s3
-    return xi
-
-
-@nb.njit(**_INLINE)
 def clamp(v, lo, hi):
     """``min(max(v, lo), hi)``; exact for infinite ``v``."""
     return min(max(v, lo), hi)

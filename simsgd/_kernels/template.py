@@ -13,7 +13,7 @@ import numpy as np
 
 from simsgd._kernels import codes as C
 from simsgd._kernels.kernel import (CHECK, LANES, _HI, _JIT, _K, _LO, _NROWS, _ACT, _ST, _BAD,
-                                    _TMP, clamp, doublewell_grad0, draw_lane, multiwell_grad,
+                                    _TMP, clamp, doublewell_grad0, multiwell_grad, noise_draw,
                                     quadratic_grad, transform1)
 from simsgd._kernels.rng import seed_state
 
@@ -34,7 +34,15 @@ def step_1d(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
     crit = land_p[3:]
     fsteps = float(n_steps)
     for j in range(L):
-        xi = draw_lane(NOISE, na, nb_, nc, S, j, L)
+        # the generator words are read and written here, not in a helper taking S: an
+        # array argument to an inlined helper costs refcount calls in the lane loop,
+        # which stopped it vectorising (W1 fell from ~100 M to 45 M steps/s)
+        xi, s0, s1, s2, s3 = noise_draw(NOISE, na, nb_, nc, S[j], S[L + j], S[2 * L + j],
+                                        S[3 * L + j])
+        S[j] = s0
+        S[L + j] = s1
+        S[2 * L + j] = s2
+        S[3 * L + j] = s3
         x = F[j]
         if LAND == C.LAND_QUADRATIC:
             gr = quadratic_grad(qa, qm, x)
@@ -70,7 +78,14 @@ def step_nd(S, F, d, land_p, noise_p, opt_p, n_steps, diverge_at):
     # noise -> v
     for c in range(d):
         for j in range(L):
-            F[(d + c) * L + j] = clamp(draw_lane(NOISE, na, nb_, nc, S, j, L), -clip, clip)
+            # same generator-word handling as in step_1d (no helper taking S: see there)
+            xi, s0, s1, s2, s3 = noise_draw(NOISE, na, nb_, nc, S[j], S[L + j], S[2 * L + j],
+                                            S[3 * L + j])
+            S[j] = s0
+            S[L + j] = s1
+            S[2 * L + j] = s2
+            S[3 * L + j] = s3
+            F[(d + c) * L + j] = clamp(xi, -clip, clip)
     # v += grad f(x)
     if LAND == C.LAND_QUADRATIC:
         for c in range(d):
