@@ -144,8 +144,9 @@ def _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe
                              f"x0[0] = {x0a[i, 0]}, outside [{lo[i]}, {hi[i]}]")
         stop_code = C.STOP_INTERVAL
     land_code, land_p = landscape._lower(dim)
-    if land_code == C.LAND_MULTIWELL:
-        x0a = np.clip(x0a, landscape.lower, landscape.upper)
+    if land_code == C.LAND_MULTIWELL and np.any((x0a < landscape.lower) | (x0a > landscape.upper)):
+        raise ValueError(f"x0 must lie in the MultiWell's domain [lower, upper] = "
+                         f"[{landscape.lower}, {landscape.upper}]")
     noise_code, noise_p = _NO_NOISE if noise is None else noise._lower()
     opt_codes, opt_p = optimizer._lower()
     structure = (land_code, noise_code) + opt_codes + (stop_code,)

@@ -6,7 +6,7 @@ parameter vector (:meth:`Landscape._lower`), so a new instance never recompiles.
 
 >>> import simsgd as sg
 >>> mw = sg.landscapes.MultiWell([-2.05, -1.2, -0.9, -0.6, 0.2], lower=-3, upper=1.5)
->>> mw.minima.tolist(), [round(r, 2) for r in mw.radii]
+>>> mw.minima.tolist(), mw.radii.round(2).tolist()
 ([-2.05, -0.9, 0.2], [0.85, 0.3, 0.8])
 """
 

@@ -8,7 +8,7 @@ so the dynamics are the same.
 
 >>> import simsgd as sg
 >>> sg.noise.CompoundPareto(1.5, rate=0.001, w_min=20).H(100.0)  # = q (z / w_min)^-alpha
-8.94427190999916e-05
+8.944271909999159e-05
 """
 
 from dataclasses import dataclass
@@ -22,12 +22,17 @@ __all__ = ["NoiseModel", "Gaussian", "Pareto", "CompoundPareto", "Clipped"]
 
 
 class NoiseModel:
-    """Base class. Subclasses define ``_lower()`` -> (code, [clip, a, b, c])."""
+    """Base class. Subclasses define ``_lower()`` -> (code, [clip, a, b, c]) and ``_tail(z)``
+    (the two-sided tail on an array)."""
 
     tail_index = np.inf
 
-    def H(self, z):  # pragma: no cover - interface
-        """Two-sided tail ``P(|xi| > z)``."""
+    def H(self, z):
+        """Two-sided tail ``P(|xi| > z)``: a float for a scalar ``z``, else an array."""
+        out = self._tail(np.asarray(z, dtype=float))
+        return float(out) if np.ndim(out) == 0 else out
+
+    def _tail(self, z):  # pragma: no cover - interface
         raise NotImplementedError(f"{type(self).__name__} has no closed-form tail")
 
 
@@ -43,11 +48,10 @@ class Gaussian(NoiseModel):
     def __post_init__(self):
         object.__setattr__(self, "sigma", V.real("sigma", self.sigma, lo=0.0))
 
-    def H(self, z):
+    def _tail(self, z):
         from scipy.stats import norm
 
-        return 2.0 * norm.sf(np.asarray(z, dtype=float), scale=self.sigma) if self.sigma else \
-            np.zeros_like(np.asarray(z, dtype=float))
+        return 2.0 * norm.sf(z, scale=self.sigma) if self.sigma else (z < 0).astype(float)
 
     def _lower(self):
         return C.NOISE_GAUSSIAN, [np.inf, self.sigma, 0.0, 0.0]
@@ -79,8 +83,7 @@ class Pareto(NoiseModel):
     def tail_index(self):
         return self.alpha
 
-    def H(self, z):
-        z = np.asarray(z, dtype=float)
+    def _tail(self, z):
         return np.where(z >= self.scale, (np.maximum(z, self.scale) / self.scale) ** -self.alpha, 1.0)
 
     def _lower(self):
@@ -118,8 +121,7 @@ class CompoundPareto(NoiseModel):
     def tail_index(self):
         return self.alpha
 
-    def H(self, z):
-        z = np.asarray(z, dtype=float)
+    def _tail(self, z):
         return np.where(z >= self.w_min,
                         self.rate * (np.maximum(z, self.w_min) / self.w_min) ** -self.alpha,
                         self.rate)
@@ -149,9 +151,8 @@ class Clipped(NoiseModel):
     def tail_index(self):
         return np.inf
 
-    def H(self, z):
-        z = np.asarray(z, dtype=float)
-        return np.where(z < self.c, self.noise.H(np.minimum(z, self.c)), 0.0)
+    def _tail(self, z):
+        return np.where(z < self.c, self.noise._tail(np.minimum(z, self.c)), 0.0)
 
     def _lower(self):
         code, p = self.noise._lower()
