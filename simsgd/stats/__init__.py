@@ -1,10 +1,20 @@
 """Estimators with uncertainty. Each returns an :class:`Estimate` and refuses data that
 cannot support an answer (``InsufficientDataError``)."""
 
+from .ctmc import GeneratorEstimate, ctmc_generator
 from .estimate import Estimate, InsufficientDataError
-from .exit_times import mean_exit_time
+from .exit_times import (ExponentialLawTest, SurvivalCurve, exponential_law_test,
+                         exponential_mle, kaplan_meier, km_median, mean_exit_time,
+                         restricted_mean)
+from .proportions import HeavyTailWarning, heavy_tailed_mean, wilson
 from .slopes import local_slopes, loglog_slope
+from .tail_index import hill, multi_m_tail_index
 from .verdict import VERDICTS, verdict
 
 __all__ = ["Estimate", "InsufficientDataError", "mean_exit_time", "loglog_slope", "local_slopes",
-           "verdict", "VERDICTS"]
+           "verdict", "VERDICTS",
+           "exponential_mle", "kaplan_meier", "km_median", "restricted_mean",
+           "exponential_law_test", "SurvivalCurve", "ExponentialLawTest",
+           "wilson", "heavy_tailed_mean", "HeavyTailWarning",
+           "hill", "multi_m_tail_index",
+           "ctmc_generator", "GeneratorEstimate"]
