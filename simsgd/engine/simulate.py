@@ -102,7 +102,11 @@ def _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe
     diverge_at = V.positive("diverge_at", diverge_at)
     if stop is not None and not isinstance(stop, (Exit, ExitBasin)):
         raise TypeError(f"stop must be None, simsgd.events.Exit or ExitBasin, got {stop!r}")
-    if tuple(observe) != ():
+    try:
+        observe = tuple(observe)
+    except TypeError:
+        raise TypeError(f"observe must be a tuple of observers, got {observe!r}") from None
+    if observe:
         raise ValueError("observe must be empty: no observers are available in this version")
     threads = numba.config.NUMBA_NUM_THREADS if threads is None else V.integer("threads", threads, lo=1)
 
