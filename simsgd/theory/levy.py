@@ -41,7 +41,7 @@ def c_alpha(alpha):
     alpha = float(alpha)
     if not 0 < alpha < 2:
         raise ValueError(f"alpha must be in (0, 2) for a Levy measure, got {alpha}")
-    return special.gamma(1.0 + alpha) * math.sin(math.pi * alpha / 2.0) / math.pi
+    return float(special.gamma(1.0 + alpha)) * math.sin(math.pi * alpha / 2.0) / math.pi
 
 
 def levy_exit_time(alpha, eps, a_minus, a_plus):
