@@ -55,3 +55,14 @@ def test_exit_exponent():
 def test_theory_refuses_parameters_outside_assumptions(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_classify_basins_matches_theory_md_example():
+    # THEORY.md §1: radii 0.85, 0.30, 0.80; with b = 0.5 the middle basin is narrow
+    mw = sg.landscapes.MultiWell([-2.05, -1.2, -0.9, -0.6, 0.2], lower=-3, upper=1.5)
+    l, wide = ht.classify_basins(mw.radii, 0.5)
+    assert l.tolist() == [2, 1, 2] and wide.tolist() == [True, False, True]
+    l, wide = ht.classify_basins(mw.radii, math.inf)  # untruncated: every basin is wide
+    assert l.tolist() == [1, 1, 1] and wide.all()
+    with pytest.raises(ValueError, match="b"):
+        ht.classify_basins(mw.radii, 0.0)

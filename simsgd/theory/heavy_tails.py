@@ -9,6 +9,7 @@ with :math:`\lambda(\eta) = H(1/\eta)/\eta`, :math:`\lambda^* = H(1/\eta)
 
 import math
 
+import numpy as np
 from scipy import integrate
 
 from .prediction import Prediction
@@ -120,3 +121,36 @@ def compound_regime_ok(eta, w_min, r, b, lstar):
     """THEORY.md's first condition for sharp agreement: ``eta w_min <= r - (l*-1) b``."""
     return bool(eta * w_min <= r - (lstar - 1) * b + 1e-12)
 
+
+
+def classify_basins(radii, b):
+    r"""Wide and narrow basins for truncation level ``b``.
+
+    Each basin needs :math:`l^*_i = \lceil r_i / b \rceil` jumps to be left; basins with
+    :math:`l^*_i = \max_j l^*_j` are *wide*, the others *narrow* (sharp). Narrow here
+    means narrow relative to ``b``, not high curvature. After rescaling time by
+    :math:`1/\lambda^*_{max}` the iterates converge to a Markov chain on the wide minima
+    only; without truncation (``b = inf``) every basin has :math:`l^* = 1` and all are
+    wide (THEORY.md §1, global dynamics).
+
+    Parameters
+    ----------
+    radii : array_like, shape (n,)
+        Distance from each minimum to its nearest basin edge (``MultiWell.radii``).
+    b : float > 0 or inf
+
+    Returns
+    -------
+    (l_stars, wide) : (ndarray of int, ndarray of bool)
+
+    Examples
+    --------
+    >>> l, wide = classify_basins([0.85, 0.30, 0.80], b=0.5)
+    >>> l.tolist(), wide.tolist()
+    ([2, 1, 2], [True, False, True])
+    """
+    r = [float(v) for v in radii]
+    if not r:
+        raise ValueError("radii must contain at least one basin radius")
+    l = np.array([l_star(v, b) for v in r], dtype=int)
+    return l, l == l.max()
