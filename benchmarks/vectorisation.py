@@ -1,0 +1,182 @@
+"""Does the lane loop of each built-in kernel structure use packed SIMD instructions?
+
+Compiles, from scratch, the kernel of every structure reached by a list of public
+configurations (every landscape, noise, optimiser and stop family), then inspects the
+step function the kernel runs for that configuration (``step_1d`` in 1-D, ``step_nd``
+otherwise) and prints one JSON line per configuration and a summary line:
+
+    python benchmarks/vectorisation.py    # exit 1 if any 1-D configuration is not vectorised
+
+Only the step function's own code is inspected (not the CPython/cfunc wrappers, NRT helpers
+or other linked functions): its LLVM IR for ``vector.body`` loops, its assembly for
+instructions on packed doubles/quadwords in ymm/zmm registers and for scalar-double ones.
+See benchmarks/README.md for the fields.
+"""
+
+import os
+import shutil
+import sys
+import tempfile
+
+# numba's inspect_asm() is unavailable for functions loaded from the disk cache: point both
+# caches at a fresh folder before simsgd (and numba) are imported, so everything compiles.
+_CACHE = tempfile.mkdtemp(prefix="simsgd-vec-")
+os.environ["SIMSGD_CACHE_DIR"] = _CACHE
+os.environ["NUMBA_CACHE_DIR"] = _CACHE
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+import time  # noqa: E402
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+
+import simsgd as sg  # noqa: E402
+from simsgd._kernels import kernel as K  # noqa: E402
+
+L_ = sg.landscapes
+N_ = sg.noise
+O_ = sg.optimizers
+E_ = sg.events
+
+# Packed instructions on ymm/zmm registers: vmulpd/vblendvpd/vmovupd..., vpaddq/vpxor/vpsrlq...
+PACKED = (re.compile(r"\bv\w+p[ds]\s.*%[yz]mm"), re.compile(r"\bvp\w+q?\s.*%[yz]mm"))
+# Scalar double instructions (vmulsd, vaddsd, vucomisd, vfmadd...sd); a line that also names a
+# ymm/zmm register (vbroadcastsd into ymm) is not counted as scalar.
+SCALAR = re.compile(r"\bv\w+sd\b")
+WIDE = re.compile(r"%[yz]mm")
+VECTOR_BODY = re.compile(r"^vector\.body[\w.]*:", re.M)
+CALLEE = re.compile(r"\bcall\b[^@]*@([\w.$]+)\(")
+ASM_CALL = re.compile(r"\bcall[lq]?\s")  # numba calls libm indirectly: callq *%r13
+_BORING_CALLS = ("llvm.lifetime", "llvm.assume", "llvm.experimental.noalias")
+
+
+def configurations():
+    """(name, landscape, noise, optimizer, x0, stop) covering every built-in family."""
+    q1 = L_.Quadratic(1.0)
+    q3 = L_.Quadratic([1.0, 2.0, 3.0])
+    dw1 = L_.DoubleWell()
+    dw2 = L_.DoubleWell(dim=2)
+    mw = L_.MultiWell((-1.0, 0.0, 1.0), lower=-3.0, upper=3.0)
+    gauss = N_.Gaussian(1.0)
+    par = N_.Pareto(1.5)
+    comp = N_.CompoundPareto(1.5, 0.1, 1.0)
+    clipped = N_.Clipped(N_.Pareto(1.5), 50.0)
+    sgd = O_.sgd(0.01)
+    trunc = O_.truncated_sgd(0.01, 0.5)
+    clip = O_.clipped_sgd(0.01, 5.0)
+    coord = O_.chain(O_.clip_coordinates(5.0), O_.scale(0.01))
+    ex = E_.Exit(lower=-1.0, upper=1.0)
+    ex0 = E_.Exit(upper=0.0)
+    basin = E_.ExitBasin()
+    z3 = np.zeros(3)
+    w2 = np.array([-1.0, 0.0])
+    return [
+        # 1-D
+        ("quadratic1/none/sgd/-", q1, None, sgd, 0.5, None),
+        ("quadratic1/gaussian/sgd/-", q1, gauss, sgd, 0.0, None),
+        ("quadratic1/compound/clip_coord+scale/exit", q1, comp, coord, 0.0, ex),
+        ("quadratic1/clipped_pareto/truncated_sgd/-", q1, clipped, trunc, 0.0, None),
+        ("doublewell1/none/sgd/exit", dw1, None, sgd, -1.0, ex0),
+        ("doublewell1/pareto/sgd/exit", dw1, par, sgd, -1.0, ex0),
+        ("doublewell1/clipped_pareto/sgd/exit (W1)", dw1, clipped, sgd, -1.0, ex0),
+        ("doublewell1/compound/truncated_sgd/exit", dw1, comp, trunc, -1.0, ex0),
+        ("doublewell1/gaussian/clipped_sgd/basin", dw1, gauss, clip, -1.0, basin),
+        ("multiwell/none/clipped_sgd/-", mw, None, clip, -1.0, None),
+        ("multiwell/pareto/sgd/basin", mw, par, sgd, -1.0, basin),
+        ("multiwell/compound/clip_coord+scale/basin", mw, comp, coord, -1.0, basin),
+        ("multiwell/gaussian/truncated_sgd/basin", mw, gauss, trunc, -1.0, basin),
+        # d > 1
+        ("quadratic3/gaussian/sgd/-", q3, gauss, sgd, z3, None),
+        ("quadratic3/pareto/clipped_sgd/-", q3, par, clip, z3, None),
+        ("quadratic3/none/clip_coord+scale/exit", q3, None, coord, z3, ex),
+        ("doublewell2/pareto/truncated_sgd/exit", dw2, par, trunc, w2, ex0),
+        ("doublewell2/compound/clip_coord+scale/basin", dw2, comp, coord, w2, basin),
+        ("doublewell2/clipped_pareto/clipped_sgd/basin", dw2, clipped, clip, w2, basin),
+    ]
+
+
+def own_section(text, name, start_re, end_re):
+    """The part of ``text`` from the definition of the function ``name`` to its end."""
+    m = re.search(start_re.format(re.escape(name)), text, re.M)
+    if m is None:
+        raise RuntimeError(f"function {name} not found")
+    end = re.compile(end_re, re.M).search(text, m.end())
+    return text[m.start():end.start() if end else len(text)]
+
+
+def inspect(dispatcher):
+    """Counts for the (single) compiled signature of a step-function dispatcher."""
+    sig = dispatcher.signatures[0]
+    cres = dispatcher.overloads[sig]
+    name = cres.fndesc.mangled_name  # the function itself, not the cpython/cfunc wrappers
+    ir = own_section(dispatcher.inspect_llvm(sig), name, r"^define\b[^\n]*@{}\(", r"^}")
+    asm = own_section(dispatcher.inspect_asm(sig), name, r"^{}:\s*$", r"^\.Lfunc_end\d+:")
+    packed = scalar = 0
+    asm_calls = 0
+    for line in asm.splitlines():
+        line = line.split("#", 1)[0]
+        asm_calls += bool(ASM_CALL.search(line))
+        if any(p.search(line) for p in PACKED):
+            packed += 1
+        elif SCALAR.search(line) and not WIDE.search(line):
+            scalar += 1
+    calls = sorted({c for c in CALLEE.findall(ir) if not c.startswith(_BORING_CALLS)})
+    n_loops = len(VECTOR_BODY.findall(ir))
+    return dict(vector_loops=n_loops, packed=packed, scalar=scalar,
+                vectorised=bool(n_loops > 0 and packed > 0), calls=calls, asm_calls=asm_calls,
+                n_signatures=len(dispatcher.signatures))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.parse_args(argv)
+    t_all = time.perf_counter()
+    rows = []
+    try:
+        seen = {}
+        for name, land, noise, opt, x0, stop in configurations():
+            t0 = time.perf_counter()
+            res = sg.simulate(land, noise, opt, x0=x0, stop=stop, n_paths=64, n_steps=10, seed=1)
+            wall = time.perf_counter() - t0
+            st = tuple(int(c) for c in res.provenance["structure"])
+            dim = int(res.provenance["dim"])
+            fn = "step_1d" if dim == 1 else "step_nd"
+            kern = K._REGISTRY[res.provenance["structure"]]
+            key = (st, fn)
+            if key not in seen:
+                seen[key] = inspect(kern.py_func.__globals__[fn])
+            info = seen[key]
+            row = dict(config=name, structure=list(st), dim=dim, function=fn,
+                       vectorised=info["vectorised"], packed=info["packed"],
+                       scalar=info["scalar"], vector_loops=info["vector_loops"],
+                       ir_calls=info["calls"], asm_calls=info["asm_calls"],
+                       first_call_s=round(wall, 2))
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    finally:
+        shutil.rmtree(_CACHE, ignore_errors=True)
+    one_d = [r for r in rows if r["dim"] == 1]
+    failed = [r["config"] for r in one_d if not r["vectorised"]]
+    summary = dict(summary=True, configurations=len(rows),
+                   vectorised=sum(r["vectorised"] for r in rows),
+                   structures=len({(tuple(r["structure"]), r["function"]) for r in rows}),
+                   one_d=len(one_d), one_d_vectorised=sum(r["vectorised"] for r in one_d),
+                   one_d_not_vectorised=failed, numba=numba.__version__,
+                   cpu=numba.config.CPU_NAME or _host_cpu(),
+                   total_s=round(time.perf_counter() - t_all, 1))
+    print(json.dumps(summary), flush=True)
+    return 1 if failed else 0
+
+
+def _host_cpu():
+    try:
+        import llvmlite.binding as llvm
+        return llvm.get_host_cpu_name()
+    except Exception:  # pragma: no cover - informational only
+        return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())
