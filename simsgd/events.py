@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _validate as V
 
-__all__ = ["Exit", "ExitBasin"]
+__all__ = ["Exit", "ExitBasin", "BasinOccupancy"]
 
 
 @dataclass(frozen=True)
@@ -48,3 +48,49 @@ class ExitBasin:
     def _interval(self, landscape, x0):
         lo, hi = landscape.basin_interval(x0[:, 0])
         return np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class BasinOccupancy:
+    r"""Observer: how each path moves between the basins of coordinate 0.
+
+    The basins are the regions between the landscape's basin edges (``basin_edges``:
+    the maxima of a MultiWell, the saddle of a DoubleWell, a Quadratic's ``edges``).
+    Counting the iterates :math:`x_1, \dots, x_k` a path commits (up to its
+    ``exit_step``; a DIVERGED step is not committed), it records per path:
+
+    - ``occupancy`` (n, n_basins): steps spent in each basin;
+    - ``basin_changes`` (n,): steps whose basin differs from the previous iterate's;
+    - ``transitions`` (n, n_basins, n_basins): ``[a, b]`` counts moves from a to b;
+    - ``first_hit`` (n, n_minima): the first ``k >= 0`` with
+      :math:`|x_k - m| \le` ``neighbourhood`` for each minimum ``m``, or -1.
+
+    It streams inside the kernel (memory O(n_paths * n_basins^2)) and does not change
+    the trajectories: the same seed gives the same ``exit_step`` with or without it.
+
+    Parameters
+    ----------
+    neighbourhood : float > 0, default 0.05
+    """
+
+    neighbourhood: float = 0.05
+
+    def __post_init__(self):
+        V.positive("neighbourhood", self.neighbourhood)
+
+    def _lower(self, landscape):
+        edges = getattr(landscape, "basin_edges", None)
+        if edges is None:
+            raise ValueError(f"BasinOccupancy needs a landscape with basins (DoubleWell, MultiWell "
+                             f"or Quadratic with edges), got {landscape!r}")
+        edges = np.sort(np.asarray(edges, dtype=np.float64))
+        minima = np.atleast_2d(np.asarray(landscape.minima, dtype=np.float64).T)[0]
+        return np.concatenate([[edges.size, minima.size, float(self.neighbourhood)], edges,
+                               minima]), (edges.size + 1, minima.size)
+
+    @staticmethod
+    def _unpack(raw, n_basins, n_minima):
+        nb = n_basins
+        return dict(basin_changes=raw[:, 0].copy(), occupancy=raw[:, 1:1 + nb].copy(),
+                    transitions=raw[:, 1 + nb:1 + nb + nb * nb].reshape(-1, nb, nb).copy(),
+                    first_hit=raw[:, 1 + nb + nb * nb:].copy())

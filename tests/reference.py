@@ -71,11 +71,13 @@ def stop_bounds(stop, landscape, x0):
 
 
 def reference_simulate(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop=None,
-                       diverge_at=1e100, paths=None):
+                       diverge_at=1e100, paths=None, occupancy=None):
     """Return ``(status, exit_step, x)`` as ``simulate`` defines them.
 
     ``paths`` (default: all) selects global path indices, which key the streams; a 2-D
-    ``x0`` has one row per global index, as in ``simulate``.
+    ``x0`` has one row per global index, as in ``simulate``. With ``occupancy`` (a
+    neighbourhood radius) it also returns the BasinOccupancy outputs as a 4th item,
+    computed from the committed iterates as that observer's docstring defines them.
     """
     idx = np.arange(n_paths) if paths is None else np.asarray(list(paths), dtype=np.int64)
     n = idx.size
@@ -91,6 +93,15 @@ def reference_simulate(landscape, noise, optimizer, x0, n_paths, n_steps, seed, 
     if clamp:
         x = np.clip(x, landscape.lower, landscape.upper)
 
+    if occupancy is not None:
+        edges = np.sort(np.asarray(landscape.basin_edges, dtype=float))
+        minima = np.atleast_2d(np.asarray(landscape.minima, dtype=float).T)[0]
+        nb = edges.size + 1
+        basin = np.searchsorted(edges, x[:, 0], side="left")  # number of edges < x
+        occ = np.zeros((n, nb), dtype=np.int64)
+        trans = np.zeros((n, nb, nb), dtype=np.int64)
+        changes = np.zeros(n, dtype=np.int64)
+        first = np.where(np.abs(x[:, :1] - minima) <= occupancy, 0, -1).astype(np.int64)
     status = np.full(n, sg.Status.RUNNING, dtype=np.int8)
     exit_step = np.full(n, n_steps, dtype=np.int64)
     active = np.ones(n, dtype=bool)
@@ -113,5 +124,18 @@ def reference_simulate(landscape, noise, optimizer, x0, n_paths, n_steps, seed, 
             exit_step[diverged | exited] = k
             commit = active & ~bad
             x[commit] = xn[commit]
+            if occupancy is not None:
+                rows = np.flatnonzero(commit)
+                new = np.searchsorted(edges, x[rows, 0], side="left")
+                occ[rows, new] += 1
+                moved = new != basin[rows]
+                trans[rows[moved], basin[rows[moved]], new[moved]] += 1
+                changes[rows[moved]] += 1
+                basin[rows] = new
+                near = (np.abs(x[rows, :1] - minima) <= occupancy) & (first[rows] < 0)
+                first[rows] = np.where(near, k, first[rows])
             active &= ~(bad | out)
+    if occupancy is not None:
+        return status, exit_step, x, dict(occupancy=occ, transitions=trans,
+                                          basin_changes=changes, first_hit=first)
     return status, exit_step, x

@@ -27,6 +27,12 @@ N_SLOTS = 4
 STOP_NONE = 0
 STOP_INTERVAL = 1  # exit when x_0 < lo[i] or x_0 > hi[i] (per-path bounds)
 
+# Observers (one structural slot). Layout of ``obs_p`` for OBS_OCCUPANCY:
+# [n_edges, n_min, eps, edges_0..edges_{n_edges-1}, minima_0..minima_{n_min-1}]; the
+# basins are the n_edges + 1 regions of coordinate 0 between sorted edges.
+OBS_NONE = 0
+OBS_OCCUPANCY = 1
+
 # Path status codes (mirrored by simsgd.Status).
 RUNNING = 0
 EXITED = 1

@@ -136,7 +136,7 @@ _NROWS = 7
 
 
 _TEMPLATE = os.path.join(os.path.dirname(__file__), "template.py")
-_MARK = "LAND, NOISE, T0, T1, T2, T3, STOP = 1, 0, 1, 0, 0, 0, 0\n"
+_MARK = "LAND, NOISE, T0, T1, T2, T3, STOP, OBS = 1, 0, 1, 0, 0, 0, 0, 0\n"
 
 
 def cache_dir():
@@ -163,7 +163,7 @@ def _module_source(structure):
         src = fh.read()
     if src.count(_MARK) != 1:  # pragma: no cover - guards template edits
         raise RuntimeError("kernel template lost its structure line")
-    line = "LAND, NOISE, T0, T1, T2, T3, STOP = " + ", ".join(str(int(c)) for c in structure) + "\n"
+    line = "LAND, NOISE, T0, T1, T2, T3, STOP, OBS = " + ", ".join(str(int(c)) for c in structure) + "\n"
     return src.replace(_MARK, line)
 
 
@@ -193,7 +193,7 @@ def get_kernel(structure):
     """The kernel of ``structure`` (a tuple of codes), loaded once per process."""
     kern = _REGISTRY.get(structure)
     if kern is None:
-        if len(structure) != 3 + C.N_SLOTS:
+        if len(structure) != 4 + C.N_SLOTS:
             raise ValueError(f"bad kernel structure {structure!r}")
         kern = _REGISTRY[structure] = _load_module(structure).kernel
     return kern

@@ -19,7 +19,7 @@ from simsgd._kernels.rng import seed_state
 
 L = LANES
 # --- structure ---
-LAND, NOISE, T0, T1, T2, T3, STOP = 1, 0, 1, 0, 0, 0, 0
+LAND, NOISE, T0, T1, T2, T3, STOP, OBS = 1, 0, 1, 0, 0, 0, 0, 0
 # --- end structure ---
 
 
@@ -61,6 +61,7 @@ def step_1d(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
         bad = not (abs(xn) <= diverge_at)
         alive = F[(2 + _ACT) * L + j] != 0.0
         F[j] = xn if (alive and not bad) else x
+        F[(2 + _TMP) * L + j] = 1.0 if (alive and not bad) else 0.0  # committed a step
         k = F[(2 + _K) * L + j] + (1.0 if alive else 0.0)
         F[(2 + _K) * L + j] = k
         out = False
@@ -152,12 +153,13 @@ def step_nd(S, F, d, land_p, noise_p, opt_p, n_steps, diverge_at):
         out = False
         if STOP == C.STOP_INTERVAL:
             out = (F[d * L + j] < F[(R + _LO) * L + j]) or (F[d * L + j] > F[(R + _HI) * L + j])
+        F[(R + _TMP) * L + j] = 1.0 if (alive and F[(R + _BAD) * L + j] == 0.0) else 0.0
         new = C.DIVERGED if F[(R + _BAD) * L + j] != 0.0 else (C.EXITED if out else C.RUNNING)
         F[(R + _ST) * L + j] = float(new) if alive else F[(R + _ST) * L + j]
         F[(R + _ACT) * L + j] = 1.0 if (alive and new == C.RUNNING and k < fsteps) else 0.0
 
 @nb.njit(**_JIT)
-def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps):
+def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs_p):
     a, b, c, e = seed_state(seed, gidx[i])
     S[j] = a
     S[1 * L + j] = b
@@ -171,14 +173,17 @@ def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps):
     F[(R + _K) * L + j] = 0.0
     F[(R + _ST) * L + j] = float(C.RUNNING)
     F[(R + _ACT) * L + j] = 1.0 if n_steps > 0 else 0.0
+    if OBS == C.OBS_OCCUPANCY:
+        _occupancy_reset(F, j, R + _NROWS, obs_p)
 
 @nb.njit(**_JIT)
 def kernel(x0, gidx, lo, hi, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
-           start, end, out_status, out_step, out_x):
+           start, end, out_status, out_step, out_x, obs_p, out_obs):
     d = x0.shape[1]
     R = 2 * d
+    OB = R + _NROWS  # first observer row
     S = np.empty(4 * L, dtype=np.uint64)
-    F = np.zeros((R + _NROWS) * L)
+    F = np.zeros((OB + _occupancy_rows(obs_p)) * L)
     ids = np.full(L, -1, dtype=np.int64)
     for j in range(L):
         # idle lanes: a valid generator state and a frozen, finite x
@@ -190,7 +195,7 @@ def kernel(x0, gidx, lo, hi, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
     live = 0
     for j in range(L):
         if nxt < end:
-            load_lane(S, F, j, nxt, d, gidx, seed, x0, lo, hi, n_steps)
+            load_lane(S, F, j, nxt, d, gidx, seed, x0, lo, hi, n_steps, obs_p)
             ids[j] = nxt
             nxt += 1
             live += 1
@@ -200,6 +205,8 @@ def kernel(x0, gidx, lo, hi, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
                 step_1d(S, F, land_p, noise_p, opt_p, n_steps, diverge_at)
             else:
                 step_nd(S, F, d, land_p, noise_p, opt_p, n_steps, diverge_at)
+            if OBS == C.OBS_OCCUPANCY:
+                _occupancy_step(F, R, obs_p)
         # scalar pass: write finished lanes and refill them
         for j in range(L):
             i = ids[j]
@@ -208,11 +215,91 @@ def kernel(x0, gidx, lo, hi, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
                 out_step[i] = np.int64(F[(R + _K) * L + j])
                 for c in range(d):
                     out_x[i, c] = F[c * L + j]
+                if OBS == C.OBS_OCCUPANCY:
+                    # observer rows after the first (the previous basin), as int64
+                    for q in range(out_obs.shape[1]):
+                        out_obs[i, q] = np.int64(F[(OB + 1 + q) * L + j])
                 if nxt < end:
-                    load_lane(S, F, j, nxt, d, gidx, seed, x0, lo, hi, n_steps)
+                    load_lane(S, F, j, nxt, d, gidx, seed, x0, lo, hi, n_steps, obs_p)
                     ids[j] = nxt
                     nxt += 1
                 else:
                     ids[j] = -1
                     live -= 1
 
+
+
+# ----------------------------------------------------------------------------------
+# Basin occupancy observer, on coordinate 0. Rows from OB = R + _NROWS:
+#   OB: basin of the last committed iterate, OB+1: number of basin changes,
+#   OB+2 .. : steps spent in each of the nb basins, then the nb*nb transition counts
+#   (from a to b at a*nb + b), then the first step at which each minimum's
+#   neighbourhood |x - m| <= eps was hit (-1: not yet).
+# A separate pass after each step, with the lane loop innermost everywhere, so it
+# vectorises on its own and leaves the step loop untouched.
+# ----------------------------------------------------------------------------------
+@nb.njit(**_JIT)
+def _occupancy_rows(obs_p):
+    if OBS != C.OBS_OCCUPANCY:
+        return 0
+    nb_ = int(obs_p[0]) + 1
+    return 2 + nb_ + nb_ * nb_ + int(obs_p[1])
+
+
+@nb.njit(**_JIT)
+def _basin_of(x, obs_p):
+    b = 0
+    for e in range(int(obs_p[0])):
+        b += 1 if x > obs_p[3 + e] else 0
+    return b
+
+
+@nb.njit(**_JIT)
+def _occupancy_reset(F, j, OB, obs_p):
+    n_e, n_m, eps = int(obs_p[0]), int(obs_p[1]), obs_p[2]
+    nb_ = n_e + 1
+    x = F[j]
+    F[OB * L + j] = float(_basin_of(x, obs_p))
+    for q in range(1, 2 + nb_ + nb_ * nb_):
+        F[(OB + q) * L + j] = 0.0
+    for m in range(n_m):
+        F[(OB + 2 + nb_ + nb_ * nb_ + m) * L + j] = 0.0 if abs(x - obs_p[3 + n_e + m]) <= eps else -1.0
+
+
+@nb.njit(**_JIT)
+def _occupancy_step(F, R, obs_p):
+    n_e, n_m, eps = int(obs_p[0]), int(obs_p[1]), obs_p[2]
+    nb_ = n_e + 1
+    OB = R + _NROWS
+    occ = OB + 2
+    trans = occ + nb_
+    first = trans + nb_ * nb_
+    # the new basin into the scratch row _BAD (free after the step); lanes that did not
+    # commit a step (frozen, or DIVERGED) count nothing
+    for j in range(L):
+        F[(R + _BAD) * L + j] = 0.0
+    for e in range(n_e):
+        edge = obs_p[3 + e]
+        for j in range(L):
+            F[(R + _BAD) * L + j] += 1.0 if F[j] > edge else 0.0
+    for b in range(nb_):
+        for j in range(L):
+            hit = F[(R + _TMP) * L + j] != 0.0 and F[(R + _BAD) * L + j] == b
+            F[(occ + b) * L + j] += 1.0 if hit else 0.0
+    for a in range(nb_):
+        for b in range(nb_):
+            for j in range(L):
+                moved = (F[(R + _TMP) * L + j] != 0.0 and F[OB * L + j] == a
+                         and F[(R + _BAD) * L + j] == b and a != b)
+                F[(trans + a * nb_ + b) * L + j] += 1.0 if moved else 0.0
+    for j in range(L):
+        live = F[(R + _TMP) * L + j] != 0.0
+        changed = live and F[(R + _BAD) * L + j] != F[OB * L + j]
+        F[(OB + 1) * L + j] += 1.0 if changed else 0.0
+        F[OB * L + j] = F[(R + _BAD) * L + j] if live else F[OB * L + j]
+    for m in range(n_m):
+        c = obs_p[3 + n_e + m]
+        for j in range(L):
+            row = (first + m) * L + j
+            new_hit = F[(R + _TMP) * L + j] != 0.0 and abs(F[j] - c) <= eps and F[row] < 0.0
+            F[row] = F[(R + _K) * L + j] if new_hit else F[row]

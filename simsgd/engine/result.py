@@ -39,6 +39,9 @@ class Result:
         compilation excluded.
     provenance : dict
         Seed, component reprs, versions, threads, wall and compile time.
+    observed : dict
+        Observer outputs, one array per name with a leading path axis (see the
+        observer's docstring); empty without observers.
     """
 
     status: np.ndarray
@@ -48,6 +51,7 @@ class Result:
     n_steps: int
     steps_per_second: float = float("nan")
     provenance: dict = field(default_factory=dict)
+    observed: dict = field(default_factory=dict)
 
     @property
     def n_paths(self):
@@ -88,5 +92,7 @@ class Result:
         steps = sum(float(p.exit_step.sum()) for p in parts)
         time = sum(p.provenance.get("wall_seconds", 0.0) for p in parts)
         prov = dict(parts[0].provenance, merged_from=len(parts))
+        observed = {k: np.concatenate([p.observed[k] for p in parts])[order]
+                    for k in parts[0].observed}
         return cls(cat("status"), cat("exit_step"), cat("x"), paths[order], parts[0].n_steps,
-                   steps / time if time > 0 else float("nan"), prov)
+                   steps / time if time > 0 else float("nan"), prov, observed)

@@ -11,7 +11,7 @@ import numpy as np
 from .. import _validate as V
 from .._kernels import codes as C
 from .._kernels.kernel import LANES, get_kernel
-from ..events import Exit, ExitBasin
+from ..events import BasinOccupancy, Exit, ExitBasin
 from ..landscapes import Landscape
 from ..noise import NoiseModel
 from ..optimizers import Optimizer, Transform, chain
@@ -50,7 +50,8 @@ def simulate(landscape, noise, optimizer, *, x0, n_paths=20_000, n_steps=100_000
     seed : int in [0, 2**64)
     stop : simsgd.events.Exit or ExitBasin, optional
     observe : tuple
-        Observers (none are available yet; must be empty).
+        At most one observer, :class:`simsgd.events.BasinOccupancy`; its outputs are in
+        ``Result.observed``. Observers never change the trajectories.
     paths : range or sequence of int, optional
         Global path indices to run (default: all ``n_paths``). Each path gives exactly
         what it gives in the full run, so ranges can be split across calls or machines
@@ -106,8 +107,12 @@ def _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe
         observe = tuple(observe)
     except TypeError:
         raise TypeError(f"observe must be a tuple of observers, got {observe!r}") from None
-    if observe:
-        raise ValueError("observe must be empty: no observers are available in this version")
+    for ob in observe:
+        if not isinstance(ob, BasinOccupancy):
+            raise TypeError(f"observe must contain simsgd.events observers (BasinOccupancy), "
+                            f"got {ob!r}")
+    if len(observe) > 1:
+        raise ValueError("observe takes at most one observer in this version")
     threads = numba.config.NUMBA_NUM_THREADS if threads is None else V.integer("threads", threads, lo=1)
 
     if paths is None:
@@ -153,7 +158,12 @@ def _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe
                          f"[{landscape.lower}, {landscape.upper}]")
     noise_code, noise_p = _NO_NOISE if noise is None else noise._lower()
     opt_codes, opt_p = optimizer._lower()
-    structure = (land_code, noise_code) + opt_codes + (stop_code,)
+    if observe:
+        obs_p, obs_shape = observe[0]._lower(landscape)
+        obs_code = C.OBS_OCCUPANCY
+    else:
+        obs_p, obs_shape, obs_code = np.zeros(3), None, C.OBS_NONE
+    structure = (land_code, noise_code) + opt_codes + (stop_code, obs_code)
     return dict(
         structure=structure, x0=x0a, gidx=gidx, lo=np.ascontiguousarray(lo, dtype=np.float64),
         hi=np.ascontiguousarray(hi, dtype=np.float64),
@@ -161,6 +171,8 @@ def _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe
         noise_p=np.ascontiguousarray(noise_p, dtype=np.float64),
         opt_p=np.ascontiguousarray(opt_p, dtype=np.float64), seed=seed, n_steps=n_steps,
         diverge_at=diverge_at, threads=threads,
+        obs_p=np.ascontiguousarray(obs_p, dtype=np.float64), obs_shape=obs_shape,
+        observer=observe[0] if observe else None,
         provenance=dict(seed=seed, n_paths=n_paths, n_steps=n_steps, dim=dim,
                         landscape=repr(landscape), noise=repr(noise), optimizer=repr(optimizer),
                         stop=repr(stop), diverge_at=diverge_at, threads=threads,
@@ -209,7 +221,12 @@ def _run(plan, progress):
     args = (plan["x0"], plan["gidx"].astype(np.uint64), plan["lo"], plan["hi"], plan["land_p"],
             plan["noise_p"], plan["opt_p"], np.uint64(plan["seed"]), np.int64(plan["n_steps"]),
             float(plan["diverge_at"]))
-    outs = (status, exit_step, x)
+    obs_width = 0
+    if plan["obs_shape"] is not None:
+        nb_, nm = plan["obs_shape"]
+        obs_width = 1 + nb_ + nb_ * nb_ + nm
+    out_obs = np.zeros((n, obs_width), dtype=np.int64)
+    outs = (status, exit_step, x, plan["obs_p"], out_obs)
     kern(*args, 0, 0, *outs)  # compiles (or loads from the disk cache) on first use
     compile_s = time.perf_counter() - t_compile
 
@@ -233,8 +250,11 @@ def _run(plan, progress):
     wall = time.perf_counter() - t0
     prov = dict(plan["provenance"], wall_seconds=wall, compile_seconds=compile_s,
                 versions=_versions())
+    observed = {}
+    if plan["observer"] is not None:
+        observed = plan["observer"]._unpack(out_obs, *plan["obs_shape"])
     return Result(status, exit_step, x, plan["gidx"].copy(), plan["n_steps"],
-                  float(exit_step.sum()) / wall if wall > 0 else float("nan"), prov)
+                  float(exit_step.sum()) / wall if wall > 0 else float("nan"), prov, observed)
 
 
 def _progress_bar(total, progress):

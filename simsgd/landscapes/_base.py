@@ -14,6 +14,7 @@ class Landscape:
     """
 
     dim = None
+    basin_edges = None  #: sorted edges of the basins of coordinate 0, or None
 
     def value(self, x):  # pragma: no cover - interface
         raise NotImplementedError

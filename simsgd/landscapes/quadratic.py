@@ -81,6 +81,11 @@ class Quadratic(Landscape):
         x = self._as_points(x)
         return self._a * (x - self._m)
 
+    @property
+    def basin_edges(self):
+        """``edges`` (the basin and the two regions outside it), or None."""
+        return self.edges
+
     def basin_interval(self, x0):
         if self.edges is None:
             return super().basin_interval(x0)

@@ -48,6 +48,8 @@ class DoubleWell(Landscape):
         g[..., 0] = x[..., 0] ** 3 - x[..., 0]
         return g
 
+    basin_edges = (0.0,)
+
     def basin_interval(self, x0):
         return interval_of(x0, [0.0], "DoubleWell")
 
@@ -168,6 +170,11 @@ class MultiWell(Landscape):
     def grad(self, x):
         x = self._as_points(x)
         return np.prod(x[..., None] - self._c, axis=-1)
+
+    @property
+    def basin_edges(self):
+        """The maxima: they separate the basins."""
+        return self.maxima
 
     def basin_interval(self, x0):
         return interval_of(x0, self.maxima, "MultiWell")
