@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _validate as V
 
-__all__ = ["Exit", "ExitBasin", "BasinOccupancy"]
+__all__ = ["Exit", "ExitBall", "ExitBasin", "BasinOccupancy"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,45 @@ class Exit:
         hi = np.inf if self.upper is None else float(self.upper)
         n = x0.shape[0]
         return np.full(n, lo), np.full(n, hi)
+
+
+@dataclass(frozen=True)
+class ExitBall:
+    r"""Fires when the iterate leaves the closed ball: :math:`\|x_k - c\| > r`.
+
+    The exit location is ``Result.x`` (the first iterate outside). In 1-D the ball is
+    the interval ``[c - r, c + r]``.
+
+    Parameters
+    ----------
+    center : float or array_like, shape (dim,)
+    radius : float > 0
+    """
+
+    center: object = 0.0
+    radius: float = 1.0
+
+    def __post_init__(self):
+        V.real_array("center", self.center, ndim=(0, 1))
+        V.positive("radius", self.radius)
+
+    def _centre(self, dim):
+        c = np.asarray(self.center, dtype=np.float64)
+        if c.ndim == 1 and c.size != dim:
+            raise ValueError(f"center must have shape ({dim},) to match x0, got {c.shape}")
+        return np.broadcast_to(c, (dim,)).astype(np.float64)
+
+    def _interval(self, landscape, x0):
+        c = self._centre(x0.shape[1])
+        if x0.shape[1] == 1:
+            n = x0.shape[0]
+            return np.full(n, c[0] - self.radius), np.full(n, c[0] + self.radius)
+        raise AssertionError("ExitBall in d >= 2 is not an interval")  # pragma: no cover
+
+    def _outside(self, x0):
+        """Start points strictly outside the ball (they must be refused)."""
+        c = self._centre(x0.shape[1])
+        return np.sqrt(np.sum((x0 - c) ** 2, axis=1)) > self.radius
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,11 @@ def stop_bounds(stop, landscape, x0):
         lo = -np.inf if stop.lower is None else float(stop.lower)
         hi = np.inf if stop.upper is None else float(stop.upper)
         return np.full(n, lo), np.full(n, hi)
+    if isinstance(stop, sg.events.ExitBall) and x0.shape[1] == 1:
+        c = float(np.ravel(stop.center)[0])
+        return np.full(n, c - stop.radius), np.full(n, c + stop.radius)
+    if isinstance(stop, sg.events.ExitBall):
+        return np.full(n, -np.inf), np.full(n, np.inf)  # the ball test is in the loop
     if isinstance(stop, sg.events.ExitBasin):
         lo, hi = landscape.basin_interval(x0[:, 0])
         return np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
@@ -117,6 +122,9 @@ def reference_simulate(landscape, noise, optimizer, x0, n_paths, n_steps, seed, 
                 xn = np.clip(xn, landscape.lower, landscape.upper)
             bad = ~np.all(np.abs(xn) <= diverge_at, axis=1)  # also catches NaN
             out = (xn[:, 0] < lo) | (xn[:, 0] > hi)
+            if isinstance(stop, sg.events.ExitBall) and dim > 1:
+                # ||x - c|| > r, compared squared as the kernel does
+                out = np.sum((xn - np.asarray(stop.center, dtype=float)) ** 2, axis=1) > stop.radius**2
             diverged = active & bad
             exited = active & ~bad & out
             status[diverged] = sg.Status.DIVERGED

@@ -73,3 +73,43 @@ def test_occupancy_needs_basins():
         sg.events.BasinOccupancy(0.0)
     with pytest.raises(TypeError, match="observe"):
         sg.simulate(MW, None, sg.optimizers.sgd(0.1), x0=0.2, observe=("occupancy",))
+
+
+BALL_CASES = {
+    "2d-gaussian": dict(landscape=sg.landscapes.Quadratic([1.0, 4.0]), noise=sg.noise.Gaussian(1.0),
+                        optimizer=sg.optimizers.sgd(0.1), x0=[0.1, -0.1], n_paths=96,
+                        n_steps=400, seed=4, stop=sg.events.ExitBall([0.0, 0.0], 0.6)),
+    "3d-pareto-clipped": dict(landscape=sg.landscapes.DoubleWell(dim=3), noise=sg.noise.Pareto(1.5),
+                              optimizer=sg.optimizers.clipped_sgd(0.05, 5.0), x0=[-1.0, 0.0, 0.0],
+                              n_paths=96, n_steps=20, seed=6,
+                              stop=sg.events.ExitBall([-1.0, 0.0, 0.0], 0.8)),
+    "1d-interval": dict(landscape=sg.landscapes.Quadratic(1.0), noise=sg.noise.Pareto(1.5),
+                        optimizer=sg.optimizers.truncated_sgd(0.05, 0.3), x0=0.2, n_paths=96,
+                        n_steps=50, seed=8, stop=sg.events.ExitBall(0.1, 0.5)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BALL_CASES))
+def test_exit_ball_matches_reference(name):
+    case = BALL_CASES[name]
+    res = sg.simulate(**case, progress=False)
+    st, ks, x = reference_simulate(**case)
+    np.testing.assert_array_equal(res.status, st)
+    np.testing.assert_array_equal(res.exit_step, ks)
+    np.testing.assert_allclose(res.x, x, rtol=1e-12, atol=1e-12)
+    exited = res.status == sg.Status.EXITED
+    assert exited.any() and (~exited).any()  # both outcomes occur
+    # the recorded exit location lies outside the ball; censored paths inside it
+    stop = case["stop"]
+    dist = np.linalg.norm(res.x - np.asarray(stop.center, dtype=float), axis=1)
+    assert np.all(dist[exited] > stop.radius) and np.all(dist[~exited] <= stop.radius)
+
+
+def test_exit_ball_refuses_bad_input():
+    with pytest.raises(ValueError, match="radius"):
+        sg.events.ExitBall([0.0, 0.0], 0.0)
+    with pytest.raises(ValueError, match="x0"):
+        sg.simulate(**dict(BALL_CASES["2d-gaussian"], x0=[2.0, 0.0]), progress=False)
+    with pytest.raises(ValueError, match="center"):
+        sg.simulate(**dict(BALL_CASES["2d-gaussian"], stop=sg.events.ExitBall([0.0] * 3, 1.0)),
+                    progress=False)

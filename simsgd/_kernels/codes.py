@@ -26,6 +26,8 @@ N_SLOTS = 4
 # Stopping rules.
 STOP_NONE = 0
 STOP_INTERVAL = 1  # exit when x_0 < lo[i] or x_0 > hi[i] (per-path bounds)
+STOP_BALL = 2  # stop_p = [radius, center_0..center_{d-1}]: exit when ||x - center|| > radius
+# (d >= 2 only; in 1-D a ball is an interval and lowers to STOP_INTERVAL)
 
 # Observers (one structural slot). Layout of ``obs_p`` for OBS_OCCUPANCY:
 # [n_edges, n_min, eps, edges_0..edges_{n_edges-1}, minima_0..minima_{n_min-1}]; the

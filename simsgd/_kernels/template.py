@@ -73,7 +73,7 @@ def step_1d(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
 
 
 @nb.njit(**_JIT)
-def step_nd(S, F, d, land_p, noise_p, opt_p, n_steps, diverge_at):
+def step_nd(S, F, d, land_p, noise_p, opt_p, stop_p, n_steps, diverge_at):
     na, nb_, nc, clip = noise_p[1], noise_p[2], noise_p[3], noise_p[0]
     R = 2 * d  # first per-lane scalar row
     # noise -> v
@@ -145,6 +145,15 @@ def step_nd(S, F, d, land_p, noise_p, opt_p, n_steps, diverge_at):
         for j in range(L):
             ok = F[(R + _ACT) * L + j] != 0.0 and F[(R + _BAD) * L + j] == 0.0
             F[c * L + j] = F[(d + c) * L + j] if ok else F[c * L + j]
+    if STOP == C.STOP_BALL:
+        # squared distance of the candidate to the centre, into the free row _TMP
+        for j in range(L):
+            F[(R + _TMP) * L + j] = 0.0
+        for c in range(d):
+            centre = stop_p[1 + c]
+            for j in range(L):
+                dx = F[(d + c) * L + j] - centre
+                F[(R + _TMP) * L + j] += dx * dx
     fsteps = float(n_steps)
     for j in range(L):
         alive = F[(R + _ACT) * L + j] != 0.0
@@ -153,6 +162,8 @@ def step_nd(S, F, d, land_p, noise_p, opt_p, n_steps, diverge_at):
         out = False
         if STOP == C.STOP_INTERVAL:
             out = (F[d * L + j] < F[(R + _LO) * L + j]) or (F[d * L + j] > F[(R + _HI) * L + j])
+        elif STOP == C.STOP_BALL:
+            out = F[(R + _TMP) * L + j] > stop_p[0] * stop_p[0]
         F[(R + _TMP) * L + j] = 1.0 if (alive and F[(R + _BAD) * L + j] == 0.0) else 0.0
         new = C.DIVERGED if F[(R + _BAD) * L + j] != 0.0 else (C.EXITED if out else C.RUNNING)
         F[(R + _ST) * L + j] = float(new) if alive else F[(R + _ST) * L + j]
@@ -178,7 +189,7 @@ def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs_p):
 
 @nb.njit(**_JIT)
 def kernel(x0, gidx, lo, hi, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
-           start, end, out_status, out_step, out_x, obs_p, out_obs):
+           start, end, out_status, out_step, out_x, obs_p, out_obs, stop_p):
     d = x0.shape[1]
     R = 2 * d
     OB = R + _NROWS  # first observer row
@@ -204,7 +215,7 @@ def kernel(x0, gidx, lo, hi, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
             if d == 1:
                 step_1d(S, F, land_p, noise_p, opt_p, n_steps, diverge_at)
             else:
-                step_nd(S, F, d, land_p, noise_p, opt_p, n_steps, diverge_at)
+                step_nd(S, F, d, land_p, noise_p, opt_p, stop_p, n_steps, diverge_at)
             if OBS == C.OBS_OCCUPANCY:
                 _occupancy_step(F, R, obs_p)
         # scalar pass: write finished lanes and refill them

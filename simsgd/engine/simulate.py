@@ -11,7 +11,7 @@ import numpy as np
 from .. import _validate as V
 from .._kernels import codes as C
 from .._kernels.kernel import LANES, get_kernel
-from ..events import BasinOccupancy, Exit, ExitBasin
+from ..events import BasinOccupancy, Exit, ExitBall, ExitBasin
 from ..landscapes import Landscape
 from ..noise import NoiseModel
 from ..optimizers import Optimizer, Transform, chain
@@ -48,7 +48,7 @@ def simulate(landscape, noise, optimizer, *, x0, n_paths=20_000, n_steps=100_000
     n_steps : int >= 0
         The horizon; 0 returns every path RUNNING at x0.
     seed : int in [0, 2**64)
-    stop : simsgd.events.Exit or ExitBasin, optional
+    stop : simsgd.events.Exit, ExitBall or ExitBasin, optional
     observe : tuple
         At most one observer, :class:`simsgd.events.BasinOccupancy`; its outputs are in
         ``Result.observed``. Observers never change the trajectories.
@@ -101,8 +101,8 @@ def _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe
     n_steps = V.integer("n_steps", n_steps, lo=0, hi=2**62)
     seed = V.integer("seed", seed, lo=0, hi=2**64 - 1)
     diverge_at = V.positive("diverge_at", diverge_at)
-    if stop is not None and not isinstance(stop, (Exit, ExitBasin)):
-        raise TypeError(f"stop must be None, simsgd.events.Exit or ExitBasin, got {stop!r}")
+    if stop is not None and not isinstance(stop, (Exit, ExitBall, ExitBasin)):
+        raise TypeError(f"stop must be None, simsgd.events.Exit, ExitBall or ExitBasin, got {stop!r}")
     try:
         observe = tuple(observe)
     except TypeError:
@@ -140,10 +140,21 @@ def _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe
     if np.any(np.abs(x0a) > diverge_at):
         raise ValueError(f"x0 must lie within diverge_at = {diverge_at}")
 
+    stop_p = np.zeros(1)
     if stop is None:
         lo = np.full(gidx.size, -np.inf)
         hi = np.full(gidx.size, np.inf)
         stop_code = C.STOP_NONE
+    elif isinstance(stop, ExitBall) and dim > 1:
+        outside = stop._outside(x0a)
+        if np.any(outside):
+            i = int(np.argmax(outside))
+            raise ValueError(f"x0 must lie inside the stop region: path {gidx[i]} starts outside "
+                             f"the ball of radius {stop.radius} around {stop.center}")
+        lo = np.full(gidx.size, -np.inf)
+        hi = np.full(gidx.size, np.inf)
+        stop_p = np.concatenate([[stop.radius], stop._centre(dim)])
+        stop_code = C.STOP_BALL
     else:
         lo, hi = stop._interval(landscape, x0a)
         outside = (x0a[:, 0] < lo) | (x0a[:, 0] > hi)
@@ -172,6 +183,7 @@ def _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe
         opt_p=np.ascontiguousarray(opt_p, dtype=np.float64), seed=seed, n_steps=n_steps,
         diverge_at=diverge_at, threads=threads,
         obs_p=np.ascontiguousarray(obs_p, dtype=np.float64), obs_shape=obs_shape,
+        stop_p=np.ascontiguousarray(stop_p, dtype=np.float64),
         observer=observe[0] if observe else None,
         provenance=dict(seed=seed, n_paths=n_paths, n_steps=n_steps, dim=dim,
                         landscape=repr(landscape), noise=repr(noise), optimizer=repr(optimizer),
@@ -226,7 +238,7 @@ def _run(plan, progress):
         nb_, nm = plan["obs_shape"]
         obs_width = 1 + nb_ + nb_ * nb_ + nm
     out_obs = np.zeros((n, obs_width), dtype=np.int64)
-    outs = (status, exit_step, x, plan["obs_p"], out_obs)
+    outs = (status, exit_step, x, plan["obs_p"], out_obs, plan["stop_p"])
     kern(*args, 0, 0, *outs)  # compiles (or loads from the disk cache) on first use
     compile_s = time.perf_counter() - t_compile
 
