@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _validate as V
 
-__all__ = ["Exit", "ExitBall", "ExitBasin", "BasinOccupancy"]
+__all__ = ["Exit", "ExitBall", "ExitBasin", "BasinOccupancy", "RecordPaths"]
 
 
 @dataclass(frozen=True)
@@ -133,3 +133,40 @@ class BasinOccupancy:
         return dict(basin_changes=raw[:, 0].copy(), occupancy=raw[:, 1:1 + nb].copy(),
                     transitions=raw[:, 1 + nb:1 + nb + nb * nb].reshape(-1, nb, nb).copy(),
                     first_hit=raw[:, 1 + nb + nb * nb:].copy())
+
+
+RECORD_MAX_BYTES = 2 * 1024**3
+"""Largest recording ``RecordPaths`` accepts (2 GiB), checked before anything runs."""
+
+
+@dataclass(frozen=True)
+class RecordPaths:
+    """Observer: the full paths of the first ``k`` trajectories (global indices ``< k``).
+
+    ``res.observed["paths"]`` has shape ``(m, n_steps + 1, dim)`` with ``x_0 .. x_T`` of
+    each recorded path (``m`` of the run's paths have a global index below ``k``), and
+    ``res.observed["recorded"]`` their global indices. Entries after a path's
+    ``exit_step`` are NaN: they are not part of the path (for a DIVERGED path, the
+    non-finite or out-of-bounds iterate is not recorded either). Memory is
+    ``O(k * n_steps * dim)``, so keep ``k`` small; more than 2 GiB raises ``ValueError``.
+    Recording never changes the trajectories.
+
+    Parameters
+    ----------
+    k : int >= 1
+    """
+
+    k: int = 10
+
+    def __post_init__(self):
+        V.integer("k", self.k, lo=1)
+
+    def _rows(self, gidx, n_steps, dim):
+        rows = np.full(gidx.size, -1.0)
+        chosen = np.flatnonzero(gidx < self.k)
+        rows[chosen] = np.arange(chosen.size)
+        nbytes = chosen.size * (n_steps + 1) * dim * 8
+        if nbytes > RECORD_MAX_BYTES:
+            raise ValueError(f"RecordPaths(k={self.k}) would need {nbytes / 1024**3:.1f} GiB for "
+                             f"n_steps={n_steps}; record fewer paths (k) or fewer steps")
+        return rows, chosen

@@ -76,13 +76,15 @@ def stop_bounds(stop, landscape, x0):
 
 
 def reference_simulate(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop=None,
-                       diverge_at=1e100, paths=None, occupancy=None):
+                       diverge_at=1e100, paths=None, occupancy=None, record=None):
     """Return ``(status, exit_step, x)`` as ``simulate`` defines them.
 
     ``paths`` (default: all) selects global path indices, which key the streams; a 2-D
     ``x0`` has one row per global index, as in ``simulate``. With ``occupancy`` (a
     neighbourhood radius) it also returns the BasinOccupancy outputs as a 4th item,
     computed from the committed iterates as that observer's docstring defines them.
+    With ``record`` (an int k) the 4th item is RecordPaths' full paths of the paths
+    whose global index is below k (NaN after each path's end).
     """
     idx = np.arange(n_paths) if paths is None else np.asarray(list(paths), dtype=np.int64)
     n = idx.size
@@ -107,6 +109,10 @@ def reference_simulate(landscape, noise, optimizer, x0, n_paths, n_steps, seed, 
         trans = np.zeros((n, nb, nb), dtype=np.int64)
         changes = np.zeros(n, dtype=np.int64)
         first = np.where(np.abs(x[:, :1] - minima) <= occupancy, 0, -1).astype(np.int64)
+    if record is not None:
+        rec_rows = np.flatnonzero(idx < record)
+        rec = np.full((rec_rows.size, n_steps + 1, dim), np.nan)
+        rec[:, 0] = x[rec_rows]
     status = np.full(n, sg.Status.RUNNING, dtype=np.int8)
     exit_step = np.full(n, n_steps, dtype=np.int64)
     active = np.ones(n, dtype=bool)
@@ -132,6 +138,9 @@ def reference_simulate(landscape, noise, optimizer, x0, n_paths, n_steps, seed, 
             exit_step[diverged | exited] = k
             commit = active & ~bad
             x[commit] = xn[commit]
+            if record is not None:
+                keep = commit[rec_rows]
+                rec[keep, k] = x[rec_rows[keep]]
             if occupancy is not None:
                 rows = np.flatnonzero(commit)
                 new = np.searchsorted(edges, x[rows, 0], side="left")
@@ -143,6 +152,8 @@ def reference_simulate(landscape, noise, optimizer, x0, n_paths, n_steps, seed, 
                 near = (np.abs(x[rows, :1] - minima) <= occupancy) & (first[rows] < 0)
                 first[rows] = np.where(near, k, first[rows])
             active &= ~(bad | out)
+    if record is not None:
+        return status, exit_step, x, rec
     if occupancy is not None:
         return status, exit_step, x, dict(occupancy=occ, transitions=trans,
                                           basin_changes=changes, first_hit=first)

@@ -113,3 +113,46 @@ def test_exit_ball_refuses_bad_input():
     with pytest.raises(ValueError, match="center"):
         sg.simulate(**dict(BALL_CASES["2d-gaussian"], stop=sg.events.ExitBall([0.0] * 3, 1.0)),
                     progress=False)
+
+
+RECORD_CASES = {
+    "doublewell-exit": dict(landscape=sg.landscapes.DoubleWell(), noise=sg.noise.Pareto(1.5),
+                            optimizer=sg.optimizers.truncated_sgd(0.05, 0.5), x0=-1.0, n_paths=64,
+                            n_steps=300, seed=3, stop=sg.events.Exit(upper=0.0)),
+    "quadratic-2d-diverging": dict(landscape=sg.landscapes.Quadratic([1.0, 2.5]),
+                                   noise=sg.noise.Gaussian(0.1), optimizer=sg.optimizers.sgd(0.85),
+                                   x0=[1.0, 1.0], n_paths=40, n_steps=400, seed=1,
+                                   diverge_at=1e6),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RECORD_CASES))
+def test_record_paths_matches_reference(name):
+    case = RECORD_CASES[name]
+    res = sg.simulate(**case, observe=(sg.events.RecordPaths(7),), paths=range(3, case["n_paths"]),
+                      progress=False)
+    st, ks, x, rec = reference_simulate(**case, record=7, paths=range(3, case["n_paths"]))
+    np.testing.assert_array_equal(res.exit_step, ks)
+    np.testing.assert_array_equal(res.observed["recorded"], np.arange(3, 7))
+    np.testing.assert_allclose(res.observed["paths"], rec, rtol=1e-12, atol=1e-12)
+    # each recorded path ends where the Result says it ended, and nothing follows
+    P = res.observed["paths"]
+    for row, i in enumerate(range(4)):
+        k = res.exit_step[i]
+        last = k if res.status[i] != sg.Status.DIVERGED else k - 1
+        np.testing.assert_array_equal(P[row, last], res.x[i])
+        assert np.all(np.isfinite(P[row, :last + 1])) and np.all(np.isnan(P[row, last + 1:]))
+    if "diverging" in name:  # the case must exercise what it is named for
+        assert np.all(res.status == sg.Status.DIVERGED)
+    # recording leaves the trajectories alone
+    bare = sg.simulate(**case, paths=range(3, case["n_paths"]), progress=False)
+    np.testing.assert_array_equal(bare.exit_step, res.exit_step)
+    np.testing.assert_array_equal(bare.x, res.x)
+
+
+def test_record_paths_refuses_huge_recordings():
+    with pytest.raises(ValueError, match="RecordPaths"):
+        sg.simulate(**dict(RECORD_CASES["doublewell-exit"], n_steps=10**9),
+                    observe=(sg.events.RecordPaths(10),), progress=False)
+    with pytest.raises(ValueError, match="k"):
+        sg.events.RecordPaths(0)

@@ -34,6 +34,7 @@ STOP_BALL = 2  # stop_p = [radius, center_0..center_{d-1}]: exit when ||x - cent
 # basins are the n_edges + 1 regions of coordinate 0 between sorted edges.
 OBS_NONE = 0
 OBS_OCCUPANCY = 1
+OBS_RECORD = 2  # obs_p[i] = row of out_rec for local path i, or -1 (not recorded)
 
 # Path status codes (mirrored by simsgd.Status).
 RUNNING = 0

@@ -189,7 +189,7 @@ def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs_p):
 
 @nb.njit(**_JIT)
 def kernel(x0, gidx, lo, hi, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
-           start, end, out_status, out_step, out_x, obs_p, out_obs, stop_p):
+           start, end, out_status, out_step, out_x, obs_p, out_obs, stop_p, out_rec):
     d = x0.shape[1]
     R = 2 * d
     OB = R + _NROWS  # first observer row
@@ -218,6 +218,8 @@ def kernel(x0, gidx, lo, hi, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
                 step_nd(S, F, d, land_p, noise_p, opt_p, stop_p, n_steps, diverge_at)
             if OBS == C.OBS_OCCUPANCY:
                 _occupancy_step(F, R, obs_p)
+            elif OBS == C.OBS_RECORD:
+                _record_step(F, R, d, ids, obs_p, out_rec)
         # scalar pass: write finished lanes and refill them
         for j in range(L):
             i = ids[j]
@@ -314,3 +316,16 @@ def _occupancy_step(F, R, obs_p):
             row = (first + m) * L + j
             new_hit = F[(R + _TMP) * L + j] != 0.0 and abs(F[j] - c) <= eps and F[row] < 0.0
             F[row] = F[(R + _K) * L + j] if new_hit else F[row]
+
+
+@nb.njit(**_JIT)
+def _record_step(F, R, d, ids, obs_p, out_rec):
+    """Full paths of the recorded trajectories: x_k into out_rec[row, k] for every lane
+    that committed step k (a scalar scatter; only the record structure pays for it)."""
+    for j in range(L):
+        i = ids[j]
+        if i >= 0 and obs_p[i] >= 0.0 and F[(R + _TMP) * L + j] != 0.0:
+            row = int(obs_p[i])
+            k = int(F[(R + _K) * L + j])
+            for c in range(d):
+                out_rec[row, k, c] = F[c * L + j]
