@@ -36,6 +36,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from w1 import git_commit, load_average  # noqa: E402  (shared provenance helpers)
 
 # W1 (WORKLOADS.md)
 ETA, C_CLIP, ALPHA, X0 = 0.01, 50.0, 1.5, -1.0
@@ -136,21 +138,6 @@ def machine_info():
     except (ImportError, AttributeError):
         pass
     return info
-
-
-def git_commit():
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, check=True,
-                              capture_output=True, text=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
-
-def load_average():
-    try:
-        return [round(v, 2) for v in os.getloadavg()]
-    except OSError:
-        return None
 
 
 def main_w1(args):

@@ -6,6 +6,18 @@ from scipy import optimize, stats
 from .estimate import Estimate, InsufficientDataError
 
 
+def _loglog_inputs(x, y, y_se, min_points, what):
+    """Float arrays of a log-log fit, refused when too short or not positive."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    se = np.asarray(y_se, dtype=np.float64)
+    if x.size < min_points:
+        raise InsufficientDataError(f"{what} needs >= {min_points} points, got {x.size}")
+    if np.any(x <= 0) or np.any(y <= 0) or np.any(se <= 0):
+        raise InsufficientDataError("x, y and y_se must be positive for a log-log fit")
+    return x, y, se
+
+
 def loglog_slope(x, y, y_se, *, level=0.95):
     r"""Weighted least-squares slope of :math:`\log y` against :math:`\log x`.
 
@@ -25,13 +37,7 @@ def loglog_slope(x, y, y_se, *, level=0.95):
     InsufficientDataError
         Fewer than 3 points, or non-positive values.
     """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    se = np.asarray(y_se, dtype=np.float64)
-    if x.size < 3:
-        raise InsufficientDataError(f"a slope with a CI needs >= 3 points, got {x.size}")
-    if np.any(x <= 0) or np.any(y <= 0) or np.any(se <= 0):
-        raise InsufficientDataError("x, y and y_se must be positive for a log-log fit")
+    x, y, se = _loglog_inputs(x, y, y_se, 3, "a slope with a CI")
     lx, ly, sl = np.log(x), np.log(y), se / y
     popt, pcov = optimize.curve_fit(lambda u, a, s: a + s * u, lx, ly, sigma=sl,
                                     absolute_sigma=True)
@@ -97,13 +103,7 @@ def loglog_slope_bootstrap(x, y, y_se, *, level=0.95, n_resamples=4999, seed=0):
     >>> round(est.value, 12), round(est.ci_low, 9), round(est.ci_high, 9)
     (1.5, 1.5, 1.5)
     """
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    se = np.asarray(y_se, dtype=np.float64)
-    if x.size < 4:
-        raise InsufficientDataError(f"a bootstrap slope needs >= 4 points, got {x.size}")
-    if np.any(x <= 0) or np.any(y <= 0) or np.any(se <= 0):
-        raise InsufficientDataError("x, y and y_se must be positive for a log-log fit")
+    x, y, se = _loglog_inputs(x, y, y_se, 4, "a bootstrap slope")
     lx, ly, w = np.log(x), np.log(y), (y / se) ** 2
     slope = _wls_slope(lx, ly, w)
     rng = np.random.default_rng(seed)
