@@ -14,7 +14,8 @@ import numpy as np
 
 from . import _validate as V
 
-__all__ = ["Exit", "ExitBall", "ExitBasin", "BasinOccupancy", "RecordPaths"]
+__all__ = ["Exit", "ExitBall", "ExitBasin", "BasinOccupancy", "RecordPaths",
+           "Checkpoints"]
 
 
 @dataclass(frozen=True)
@@ -170,3 +171,64 @@ class RecordPaths:
             raise ValueError(f"RecordPaths(k={self.k}) would need {nbytes / 1024**3:.1f} GiB for "
                              f"n_steps={n_steps}; record fewer paths (k) or fewer steps")
         return rows, chosen
+
+
+@dataclass(frozen=True)
+class Checkpoints:
+    r"""Observer: :math:`f(x_k) - f^*`, :math:`\|\nabla f(x_k)\|` and the distance from
+    :math:`x_k` to the nearest listed minimum, per path, at a grid of steps.
+
+    ``res.observed`` gets ``steps`` (the grid) and ``f_gap``, ``grad_norm``,
+    ``distance``, each of shape ``(n_paths, n_checkpoints)``. A path that has stopped
+    (EXITED or DIVERGED) before a checkpoint has NaN there: it is not observed, and
+    :func:`simsgd.stats.summarize_checkpoints` counts only the paths still running.
+    Memory is ``O(n_paths * n_checkpoints)``. Observing never changes a trajectory.
+
+    Parameters
+    ----------
+    steps : sequence of int, optional
+        Explicit checkpoint steps in ``[0, n_steps]``.
+    n : int, default 20
+        Without ``steps``: ``n`` log-spaced steps from 1 to ``n_steps``, plus 0.
+    """
+
+    steps: object = None
+    n: int = 20
+
+    def __post_init__(self):
+        V.integer("n", self.n, lo=1)
+        if self.steps is not None:
+            arr = np.asarray(self.steps)
+            if arr.ndim != 1 or arr.size == 0 or not np.issubdtype(arr.dtype, np.integer):
+                raise TypeError(f"steps must be a non-empty 1-D sequence of ints, got {self.steps!r}")
+
+    def _grid(self, n_steps):
+        if self.steps is None:
+            grid = np.unique(np.concatenate([[0], np.round(np.geomspace(1, max(n_steps, 1), self.n))]))
+            grid = grid[grid <= n_steps]
+        else:
+            grid = np.unique(np.asarray(self.steps, dtype=np.int64))
+            if grid[0] < 0 or grid[-1] > n_steps:
+                raise ValueError(f"steps must lie in [0, n_steps] = [0, {n_steps}], got "
+                                 f"[{grid[0]}, {grid[-1]}]")
+        return grid.astype(np.int64)
+
+    def _lower(self, landscape, dim, n_steps):
+        grid = self._grid(n_steps)
+        minima = np.asarray(landscape.minima, dtype=np.float64)
+        if dim == 1:
+            minima = minima.reshape(-1, 1)
+        elif minima.ndim == 1:  # one minimiser (a Quadratic's centre), maybe a scalar
+            minima = np.broadcast_to(minima, (dim,))[None, :]
+        minima = np.ascontiguousarray(minima)
+        coef = np.polyint(np.poly(landscape.critical)) if hasattr(landscape, "critical") else []
+        obs_p = np.concatenate([[grid.size, minima.shape[0], len(coef)], grid, minima.ravel(), coef])
+        return obs_p, grid, minima
+
+    @staticmethod
+    def _values(landscape, x, minima):
+        """NumPy twin of the kernel's values, for step 0: shape (n, 3)."""
+        f = np.asarray(landscape.value(x), dtype=np.float64).reshape(-1)
+        g = np.linalg.norm(np.asarray(landscape.grad(x), dtype=np.float64).reshape(x.shape), axis=1)
+        d = np.min(np.linalg.norm(x[:, None, :] - minima[None], axis=2), axis=1)
+        return np.stack([f, g, d], axis=1)

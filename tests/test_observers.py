@@ -156,3 +156,59 @@ def test_record_paths_refuses_huge_recordings():
                     observe=(sg.events.RecordPaths(10),), progress=False)
     with pytest.raises(ValueError, match="k"):
         sg.events.RecordPaths(0)
+
+
+CHECKPOINT_CASES = {
+    "quadratic-2d": dict(landscape=sg.landscapes.Quadratic([1.0, 3.0], center=[0.5, 0.0]),
+                         noise=sg.noise.Gaussian(0.5), optimizer=sg.optimizers.sgd(0.05),
+                         x0=[1.0, -1.0], n_paths=48, n_steps=300, seed=2),
+    "doublewell-exit": dict(landscape=sg.landscapes.DoubleWell(), noise=sg.noise.Pareto(1.5),
+                            optimizer=sg.optimizers.truncated_sgd(0.05, 0.5), x0=-1.0, n_paths=64,
+                            n_steps=300, seed=3, stop=sg.events.Exit(upper=0.0)),
+    "multiwell": CASES["multiwell"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHECKPOINT_CASES))
+def test_checkpoints_match_reference(name):
+    case = CHECKPOINT_CASES[name]
+    land = case["landscape"]
+    grid = [0, 1, 7, 50, 299, case["n_steps"]]
+    res = sg.simulate(**case, observe=(sg.events.Checkpoints(steps=grid),), progress=False)
+    st, ks, x, rec = reference_simulate(**case, record=case["n_paths"])
+    np.testing.assert_array_equal(res.exit_step, ks)
+    P = rec[:, grid, :]  # x at each checkpoint, NaN once a path has stopped
+    with np.errstate(invalid="ignore"):
+        f = np.asarray(land.value(P)).reshape(P.shape[:2]) - land.f_star
+        g = np.linalg.norm(np.asarray(land.grad(P)).reshape(P.shape), axis=2)
+        m = np.asarray(land.minima, dtype=float)
+        if P.shape[2] == 1:
+            minima = m.reshape(-1, 1)
+        elif m.ndim == 1:  # a Quadratic's single centre
+            minima = np.broadcast_to(m, (P.shape[2],))[None, :]
+        else:
+            minima = m
+        dist = np.min(np.linalg.norm(P[:, :, None, :] - minima[None, None], axis=3), axis=2)
+    o = res.observed
+    np.testing.assert_array_equal(o["steps"], grid)
+    # kernel and NumPy sum in different orders: agreement to ~1e-12 relative
+    np.testing.assert_allclose(o["f_gap"], f, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(o["grad_norm"], g, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(o["distance"], dist, rtol=1e-10, atol=1e-12)
+    # observing never changes a trajectory
+    bare = sg.simulate(**case, progress=False)
+    np.testing.assert_array_equal(bare.exit_step, res.exit_step)
+    np.testing.assert_array_equal(bare.x, res.x)
+    # the summary counts exactly the paths still running at each checkpoint
+    rows = [r for r in sg.stats.summarize_checkpoints(o) if r["quantity"] == "f_gap"]
+    assert [r["n"] for r in rows] == [int(np.sum(np.isfinite(P[:, c, 0]))) for c in range(len(grid))]
+
+
+def test_checkpoints_refuse_bad_grids():
+    with pytest.raises(ValueError, match="steps"):
+        sg.simulate(**CHECKPOINT_CASES["quadratic-2d"],
+                    observe=(sg.events.Checkpoints(steps=[0, 10_000]),), progress=False)
+    with pytest.raises(TypeError, match="steps"):
+        sg.events.Checkpoints(steps=[0.5, 2.0])
+    with pytest.raises(ValueError, match="observed"):
+        sg.stats.summarize_checkpoints({})

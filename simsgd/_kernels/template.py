@@ -186,6 +186,9 @@ def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs_p):
     F[(R + _ACT) * L + j] = 1.0 if n_steps > 0 else 0.0
     if OBS == C.OBS_OCCUPANCY:
         _occupancy_reset(F, j, R + _NROWS, obs_p)
+    elif OBS == C.OBS_CHECKPOINT:
+        # next checkpoint to record; step 0 (if requested) is filled in Python from x0
+        F[(R + _NROWS) * L + j] = 1.0 if obs_p[3] == 0.0 else 0.0
 
 @nb.njit(**_JIT)
 def kernel(x0, gidx, lo, hi, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
@@ -220,6 +223,8 @@ def kernel(x0, gidx, lo, hi, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
                 _occupancy_step(F, R, obs_p)
             elif OBS == C.OBS_RECORD:
                 _record_step(F, R, d, ids, obs_p, out_rec)
+            elif OBS == C.OBS_CHECKPOINT:
+                _checkpoint_step(F, R, d, ids, obs_p, land_p, out_rec)
         # scalar pass: write finished lanes and refill them
         for j in range(L):
             i = ids[j]
@@ -253,6 +258,8 @@ def kernel(x0, gidx, lo, hi, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
 # ----------------------------------------------------------------------------------
 @nb.njit(**_JIT)
 def _occupancy_rows(obs_p):
+    if OBS == C.OBS_CHECKPOINT:
+        return 1  # the index of the next checkpoint
     if OBS != C.OBS_OCCUPANCY:
         return 0
     nb_ = int(obs_p[0]) + 1
@@ -329,3 +336,58 @@ def _record_step(F, R, d, ids, obs_p, out_rec):
             k = int(F[(R + _K) * L + j])
             for c in range(d):
                 out_rec[row, k, c] = F[c * L + j]
+
+
+@nb.njit(**_JIT)
+def _checkpoint_values(F, d, j, land_p, obs_p):
+    """``(f(x), ||grad f(x)||, distance to the nearest minimum)`` at lane j's iterate."""
+    n_ck, n_min = int(obs_p[0]), int(obs_p[1])
+    n_coef = int(obs_p[2])
+    f = 0.0
+    g2 = 0.0
+    if LAND == C.LAND_QUADRATIC:
+        for c in range(d):
+            dx = F[c * L + j] - land_p[d + c]
+            f += 0.5 * land_p[c] * dx * dx
+            g = land_p[c] * dx
+            g2 += g * g
+    elif LAND == C.LAND_DOUBLEWELL:
+        y = F[j]
+        f = 0.25 * (y * y - 1.0) * (y * y - 1.0)
+        g = doublewell_grad0(y)
+        g2 = g * g
+        for c in range(1, d):
+            f += 0.5 * F[c * L + j] * F[c * L + j]
+            g2 += F[c * L + j] * F[c * L + j]
+    else:
+        y = F[j]
+        base = 3 + n_ck + n_min * d
+        for q in range(n_coef):  # Horner on the antiderivative's coefficients
+            f = f * y + obs_p[base + q]
+        g = multiwell_grad(land_p[3:], int(land_p[0]), y)
+        g2 = g * g
+    best = np.inf
+    for m in range(n_min):
+        r2 = 0.0
+        for c in range(d):
+            dx = F[c * L + j] - obs_p[3 + n_ck + m * d + c]
+            r2 += dx * dx
+        best = min(best, r2)
+    return f, math.sqrt(g2), math.sqrt(best)
+
+
+@nb.njit(**_JIT)
+def _checkpoint_step(F, R, d, ids, obs_p, land_p, out_rec):
+    """Values at the checkpoint steps, for the lanes that just committed one (scalar)."""
+    n_ck = int(obs_p[0])
+    nxt_row = (R + _NROWS) * L
+    for j in range(L):
+        i = ids[j]
+        nxt = int(F[nxt_row + j])
+        if i >= 0 and nxt < n_ck and F[(R + _TMP) * L + j] != 0.0:
+            if F[(R + _K) * L + j] == obs_p[3 + nxt]:
+                f, gn, dist = _checkpoint_values(F, d, j, land_p, obs_p)
+                out_rec[i, nxt, 0] = f
+                out_rec[i, nxt, 1] = gn
+                out_rec[i, nxt, 2] = dist
+                F[nxt_row + j] = nxt + 1.0

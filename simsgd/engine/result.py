@@ -92,7 +92,9 @@ class Result:
         steps = sum(float(p.exit_step.sum()) for p in parts)
         time = sum(p.provenance.get("wall_seconds", 0.0) for p in parts)
         prov = dict(parts[0].provenance, merged_from=len(parts))
-        observed = {k: np.concatenate([p.observed[k] for p in parts])[order]
+        # per-path arrays are merged in path order; shared ones (a checkpoint grid) kept
+        observed = {k: (np.concatenate([p.observed[k] for p in parts])[order]
+                        if k not in ("steps",) else parts[0].observed[k])
                     for k in parts[0].observed}
         return cls(cat("status"), cat("exit_step"), cat("x"), paths[order], parts[0].n_steps,
                    steps / time if time > 0 else float("nan"), prov, observed)

@@ -11,7 +11,7 @@ import numpy as np
 from .. import _validate as V
 from .._kernels import codes as C
 from .._kernels.kernel import LANES, get_kernel
-from ..events import BasinOccupancy, Exit, ExitBall, ExitBasin, RecordPaths
+from ..events import BasinOccupancy, Checkpoints, Exit, ExitBall, ExitBasin, RecordPaths
 from ..landscapes import Landscape
 from ..noise import NoiseModel
 from ..optimizers import Optimizer, Transform, chain
@@ -50,8 +50,9 @@ def simulate(landscape, noise, optimizer, *, x0, n_paths=20_000, n_steps=100_000
     seed : int in [0, 2**64)
     stop : simsgd.events.Exit, ExitBall or ExitBasin, optional
     observe : tuple
-        At most one observer, :class:`simsgd.events.BasinOccupancy` or
-        :class:`simsgd.events.RecordPaths`; its outputs are in ``Result.observed``. Observers never change the trajectories.
+        At most one observer: :class:`simsgd.events.BasinOccupancy`,
+        :class:`simsgd.events.RecordPaths` or :class:`simsgd.events.Checkpoints`; its
+        outputs are in ``Result.observed``. Observers never change the trajectories.
     paths : range or sequence of int, optional
         Global path indices to run (default: all ``n_paths``). Each path gives exactly
         what it gives in the full run, so ranges can be split across calls or machines
@@ -108,9 +109,9 @@ def _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe
     except TypeError:
         raise TypeError(f"observe must be a tuple of observers, got {observe!r}") from None
     for ob in observe:
-        if not isinstance(ob, (BasinOccupancy, RecordPaths)):
+        if not isinstance(ob, (BasinOccupancy, RecordPaths, Checkpoints)):
             raise TypeError(f"observe must contain simsgd.events observers (BasinOccupancy, "
-                            f"RecordPaths), got {ob!r}")
+                            f"RecordPaths, Checkpoints), got {ob!r}")
     if len(observe) > 1:
         raise ValueError("observe takes at most one observer in this version")
     threads = numba.config.NUMBA_NUM_THREADS if threads is None else V.integer("threads", threads, lo=1)
@@ -169,8 +170,12 @@ def _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe
                          f"[{landscape.lower}, {landscape.upper}]")
     noise_code, noise_p = _NO_NOISE if noise is None else noise._lower()
     opt_codes, opt_p = optimizer._lower()
-    record = None
-    if observe and isinstance(observe[0], RecordPaths):
+    record = checkpoints = None
+    if observe and isinstance(observe[0], Checkpoints):
+        obs_p, grid, minima = observe[0]._lower(landscape, dim, n_steps)
+        obs_shape, obs_code = None, C.OBS_CHECKPOINT
+        checkpoints = dict(grid=grid, minima=minima, f_star=float(landscape.f_star))
+    elif observe and isinstance(observe[0], RecordPaths):
         obs_p, chosen = observe[0]._rows(gidx, n_steps, dim)
         obs_shape, obs_code = None, C.OBS_RECORD
         record = dict(rows=chosen, shape=(chosen.size, n_steps + 1, dim))
@@ -188,8 +193,9 @@ def _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe
         opt_p=np.ascontiguousarray(opt_p, dtype=np.float64), seed=seed, n_steps=n_steps,
         diverge_at=diverge_at, threads=threads,
         obs_p=np.ascontiguousarray(obs_p, dtype=np.float64), obs_shape=obs_shape,
+        landscape=landscape,
         stop_p=np.ascontiguousarray(stop_p, dtype=np.float64),
-        observer=observe[0] if observe else None, record=record,
+        observer=observe[0] if observe else None, record=record, checkpoints=checkpoints,
         provenance=dict(seed=seed, n_paths=n_paths, n_steps=n_steps, dim=dim,
                         landscape=repr(landscape), noise=repr(noise), optimizer=repr(optimizer),
                         stop=repr(stop), diverge_at=diverge_at, threads=threads,
@@ -243,10 +249,14 @@ def _run(plan, progress):
         nb_, nm = plan["obs_shape"]
         obs_width = 1 + nb_ + nb_ * nb_ + nm
     out_obs = np.zeros((n, obs_width), dtype=np.int64)
-    rec = plan["record"]
-    out_rec = np.full(rec["shape"] if rec else (0, 1, dim), np.nan)
+    rec, ck = plan["record"], plan["checkpoints"]
+    shape = rec["shape"] if rec else ((n, ck["grid"].size, 3) if ck else (0, 1, dim))
+    out_rec = np.full(shape, np.nan)
     if rec:
         out_rec[:, 0, :] = plan["x0"][rec["rows"]]
+    if ck and ck["grid"][0] == 0:
+        with np.errstate(all="ignore"):
+            out_rec[:, 0, :] = Checkpoints._values(plan["landscape"], plan["x0"], ck["minima"])
     outs = (status, exit_step, x, plan["obs_p"], out_obs, plan["stop_p"], out_rec)
     kern(*args, 0, 0, *outs)  # compiles (or loads from the disk cache) on first use
     compile_s = time.perf_counter() - t_compile
@@ -272,7 +282,10 @@ def _run(plan, progress):
     prov = dict(plan["provenance"], wall_seconds=wall, compile_seconds=compile_s,
                 versions=_versions())
     observed = {}
-    if rec:
+    if ck:
+        observed = dict(steps=ck["grid"], f_gap=out_rec[:, :, 0] - ck["f_star"],
+                        grad_norm=out_rec[:, :, 1].copy(), distance=out_rec[:, :, 2].copy())
+    elif rec:
         observed = dict(paths=out_rec, recorded=plan["gidx"][rec["rows"]])
     elif plan["observer"] is not None:
         observed = plan["observer"]._unpack(out_obs, *plan["obs_shape"])

@@ -1,6 +1,7 @@
 """Estimators with uncertainty. Each returns an :class:`Estimate` and refuses data that
 cannot support an answer (``InsufficientDataError``)."""
 
+from .checkpoints import summarize_checkpoints
 from .ctmc import GeneratorEstimate, ctmc_generator
 from .estimate import Estimate, InsufficientDataError
 from .exit_times import (ExponentialLawTest, SurvivalCurve, exponential_law_test,
@@ -17,4 +18,4 @@ __all__ = ["Estimate", "InsufficientDataError", "mean_exit_time", "loglog_slope"
            "exponential_law_test", "SurvivalCurve", "ExponentialLawTest",
            "wilson", "heavy_tailed_mean", "HeavyTailWarning",
            "hill", "multi_m_tail_index",
-           "ctmc_generator", "GeneratorEstimate"]
+           "ctmc_generator", "GeneratorEstimate", "summarize_checkpoints"]

@@ -1,0 +1,39 @@
+"""Summaries of checkpoint observations across paths."""
+
+import numpy as np
+
+QUANTITIES = ("f_gap", "grad_norm", "distance")
+
+
+def summarize_checkpoints(observed, quantiles=(0.1, 0.5, 0.9)):
+    """Per checkpoint and quantity: paths observed, mean, its SE and quantiles.
+
+    Only paths still running at a checkpoint are observed there (the others hold NaN
+    in ``observed``); ``n`` says how many. The SE is ``std / sqrt(n)`` (ddof=1) and is
+    NaN for ``n < 2``; quantiles are the empirical ones (``numpy.quantile``).
+
+    Parameters
+    ----------
+    observed : dict
+        ``Result.observed`` from a run with :class:`simsgd.events.Checkpoints`.
+
+    Returns
+    -------
+    list of dict
+        One row per (step, quantity): ``step, quantity, n, mean, se, q10, q50, q90``
+        (quantile keys follow ``quantiles``).
+    """
+    if "steps" not in observed:
+        raise ValueError("observed must come from a run with simsgd.events.Checkpoints")
+    rows = []
+    for c, step in enumerate(observed["steps"]):
+        for name in QUANTITIES:
+            v = observed[name][:, c]
+            v = v[np.isfinite(v)]
+            row = dict(step=int(step), quantity=name, n=int(v.size))
+            row["mean"] = float(v.mean()) if v.size else float("nan")
+            row["se"] = float(v.std(ddof=1) / np.sqrt(v.size)) if v.size > 1 else float("nan")
+            for q in quantiles:
+                row[f"q{round(100 * q)}"] = float(np.quantile(v, q)) if v.size else float("nan")
+            rows.append(row)
+    return rows
