@@ -62,6 +62,8 @@ def configs():
     out = {"bare": lambda: (), "basin_occupancy": lambda: (sg.events.BasinOccupancy(0.05),)}
     if hasattr(sg.events, "RecordPaths"):
         out["record_paths"] = lambda: (sg.events.RecordPaths(10),)
+    if hasattr(sg.events, "Checkpoints"):
+        out["checkpoints"] = lambda: (sg.events.Checkpoints(n=20),)
     return out
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from . import _validate as V
 
 __all__ = ["Exit", "ExitBall", "ExitBasin", "BasinOccupancy", "RecordPaths",
-           "Checkpoints"]
+           "record_paths", "Checkpoints"]
 
 
 @dataclass(frozen=True)
@@ -136,6 +136,11 @@ class BasinOccupancy:
                     first_hit=raw[:, 1 + nb + nb * nb:].copy())
 
 
+def record_paths(k):
+    """``RecordPaths(k)``: the full paths of the first ``k`` trajectories (issue 4's name)."""
+    return RecordPaths(k)
+
+
 RECORD_MAX_BYTES = 2 * 1024**3
 """Largest recording ``RecordPaths`` accepts (2 GiB), checked before anything runs."""
 
@@ -179,7 +184,11 @@ class Checkpoints:
     :math:`x_k` to the nearest listed minimum, per path, at a grid of steps.
 
     ``res.observed`` gets ``steps`` (the grid) and ``f_gap``, ``grad_norm``,
-    ``distance``, each of shape ``(n_paths, n_checkpoints)``. A path that has stopped
+    ``distance``, each of shape ``(n_paths, n_checkpoints)``, and ``learning_rate`` of
+    the same shape: the step size in force, which for every optimiser available so far
+    (chains with a constant ``scale(eta)``) is ``eta`` (NaN for a chain without a scale,
+    and NaN where the path is not observed). Adaptive learning rates will have to record
+    it in the kernel. A path that has stopped
     (EXITED or DIVERGED) before a checkpoint has NaN there: it is not observed, and
     :func:`simsgd.stats.summarize_checkpoints` counts only the paths still running.
     Memory is ``O(n_paths * n_checkpoints)``. Observing never changes a trajectory.

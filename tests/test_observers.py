@@ -150,6 +150,10 @@ def test_record_paths_matches_reference(name):
     np.testing.assert_array_equal(bare.x, res.x)
 
 
+def test_record_paths_name_from_the_issue():
+    assert sg.events.record_paths(3) == sg.events.RecordPaths(3)
+
+
 def test_record_paths_refuses_huge_recordings():
     with pytest.raises(ValueError, match="RecordPaths"):
         sg.simulate(**dict(RECORD_CASES["doublewell-exit"], n_steps=10**9),
@@ -195,6 +199,8 @@ def test_checkpoints_match_reference(name):
     np.testing.assert_allclose(o["f_gap"], f, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(o["grad_norm"], g, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(o["distance"], dist, rtol=1e-10, atol=1e-12)
+    eta = case["optimizer"].transforms[0].value  # every case's chain starts with scale(eta)
+    np.testing.assert_array_equal(o["learning_rate"], np.where(np.isfinite(f), eta, np.nan))
     # observing never changes a trajectory
     bare = sg.simulate(**case, progress=False)
     np.testing.assert_array_equal(bare.exit_step, res.exit_step)

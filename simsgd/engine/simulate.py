@@ -193,7 +193,7 @@ def _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe
         opt_p=np.ascontiguousarray(opt_p, dtype=np.float64), seed=seed, n_steps=n_steps,
         diverge_at=diverge_at, threads=threads,
         obs_p=np.ascontiguousarray(obs_p, dtype=np.float64), obs_shape=obs_shape,
-        landscape=landscape,
+        landscape=landscape, optimizer=optimizer,
         stop_p=np.ascontiguousarray(stop_p, dtype=np.float64),
         observer=observe[0] if observe else None, record=record, checkpoints=checkpoints,
         provenance=dict(seed=seed, n_paths=n_paths, n_steps=n_steps, dim=dim,
@@ -283,8 +283,11 @@ def _run(plan, progress):
                 versions=_versions())
     observed = {}
     if ck:
+        eta = [t.value for t in plan["optimizer"].transforms if t.name == "scale"]
+        lr = np.where(np.isfinite(out_rec[:, :, 0]), eta[0] if eta else np.nan, np.nan)
         observed = dict(steps=ck["grid"], f_gap=out_rec[:, :, 0] - ck["f_star"],
-                        grad_norm=out_rec[:, :, 1].copy(), distance=out_rec[:, :, 2].copy())
+                        grad_norm=out_rec[:, :, 1].copy(), distance=out_rec[:, :, 2].copy(),
+                        learning_rate=lr)
     elif rec:
         observed = dict(paths=out_rec, recorded=plan["gidx"][rec["rows"]])
     elif plan["observer"] is not None:

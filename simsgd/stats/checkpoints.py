@@ -2,7 +2,7 @@
 
 import numpy as np
 
-QUANTITIES = ("f_gap", "grad_norm", "distance")
+QUANTITIES = ("f_gap", "grad_norm", "distance", "learning_rate")
 
 
 def summarize_checkpoints(observed, quantiles=(0.1, 0.5, 0.9)):
