@@ -8,7 +8,6 @@ provenance, and plotting reads only that saved result.
 import json
 import math
 import os
-import platform
 import subprocess
 import time
 
@@ -40,12 +39,11 @@ def provenance(seed, scale, wall_seconds):
     import numba
     import scipy
 
-    from . import __version__
+    from .engine.simulate import _versions
 
     return dict(seed=seed, scale=scale, wall_seconds=wall_seconds, git_commit=_git_commit(),
                 created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                versions=dict(simsgd=__version__, numpy=np.__version__, scipy=scipy.__version__,
-                              numba=numba.__version__, python=platform.python_version()),
+                versions=dict(_versions(), scipy=scipy.__version__),
                 threads=numba.config.NUMBA_NUM_THREADS)
 
 

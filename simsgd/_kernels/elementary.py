@@ -12,7 +12,6 @@ use only integer bit operations, multiply-add and selects.
   ``exp(r)`` by its Taylor polynomial to degree 13 (truncation < 2e-17 relative), then
   multiplied by ``2^k`` built from bits. Overflow gives ``inf``, underflow ``0``.
   Error about 1 ulp (tested against ``numpy.exp``).
-- ``vpow_pos(u, a) = exp(a log u)`` for ``u > 0``: a few ulp.
 
 These are the only functions in the kernels that may differ from libm, by ulps; the
 NumPy reference in the tests uses libm and agrees to 1e-12.
@@ -123,9 +122,3 @@ def vexp(y):
     res = p * bits_f64((k1 + 1023) << 52) * bits_f64((k2 + 1023) << 52)
     res = np.inf if y > _EXP_MAX else res
     return 0.0 if y < _EXP_MIN else res
-
-
-@nb.njit(**_INLINE)
-def vpow_pos(u, a):
-    """``u ** a`` for ``u > 0`` as ``exp(a log u)``."""
-    return vexp(a * vlog(u))

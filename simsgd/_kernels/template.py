@@ -197,7 +197,7 @@ def kernel(x0, gidx, lo, hi, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
     R = 2 * d
     OB = R + _NROWS  # first observer row
     S = np.empty(4 * L, dtype=np.uint64)
-    F = np.zeros((OB + _occupancy_rows(obs_p)) * L)
+    F = np.zeros((OB + _observer_rows(obs_p)) * L)
     ids = np.full(L, -1, dtype=np.int64)
     for j in range(L):
         # idle lanes: a valid generator state and a frozen, finite x
@@ -257,7 +257,8 @@ def kernel(x0, gidx, lo, hi, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
 # vectorises on its own and leaves the step loop untouched.
 # ----------------------------------------------------------------------------------
 @nb.njit(**_JIT)
-def _occupancy_rows(obs_p):
+def _observer_rows(obs_p):
+    """Per-lane buffer rows the structure's observer needs (0 without one)."""
     if OBS == C.OBS_CHECKPOINT:
         return 1  # the index of the next checkpoint
     if OBS != C.OBS_OCCUPANCY:
