@@ -185,10 +185,10 @@ class Checkpoints:
 
     ``res.observed`` gets ``steps`` (the grid) and ``f_gap``, ``grad_norm``,
     ``distance``, each of shape ``(n_paths, n_checkpoints)``, and ``learning_rate`` of
-    the same shape: the step size in force, which for every optimiser available so far
-    (chains with a constant ``scale(eta)``) is ``eta`` (NaN for a chain without a scale,
-    and NaN where the path is not observed). Adaptive learning rates will have to record
-    it in the kernel. A path that has stopped
+    the same shape: the step size in force, recorded in the kernel by the chain's last
+    step-size-setting transform (``scale``, a schedule, an adaptive rule) for the step
+    that produced ``x_k``; NaN at step 0, for a chain that sets no step size, and where
+    the path is not observed. A path that has stopped
     (EXITED or DIVERGED) before a checkpoint has NaN there: it is not observed, and
     :func:`simsgd.stats.summarize_checkpoints` counts only the paths still running.
     Memory is ``O(n_paths * n_checkpoints)``. Observing never changes a trajectory.
@@ -230,8 +230,7 @@ class Checkpoints:
         elif minima.ndim == 1:  # one minimiser (a Quadratic's centre), maybe a scalar
             minima = np.broadcast_to(minima, (dim,))[None, :]
         minima = np.ascontiguousarray(minima)
-        coef = np.polyint(np.poly(landscape.critical)) if hasattr(landscape, "critical") else []
-        obs_p = np.concatenate([[grid.size, minima.shape[0], len(coef)], grid, minima.ravel(), coef])
+        obs_p = np.concatenate([[grid.size, minima.shape[0], 0], grid, minima.ravel()])
         return obs_p, grid, minima
 
     @staticmethod

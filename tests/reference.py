@@ -10,8 +10,9 @@ positions agree to a few ulps (compare with ``rtol=1e-12``) and ``status`` and
 Per path ``i`` of seed ``s``, for ``k = 1, 2, ..., n_steps``::
 
     xi_k    = noise draws for coordinates 0..dim-1, in order, from stream (s, i)
-    g       = grad f(x_{k-1}) + xi_k
-    u       = optimizer.apply(g)
+              (radial laws: dim normals, then the radius)
+    g       = grad f(x_{k-1}) + xi_k   (finite sums: batch words after the noise)
+    u       = optimizer's reference step on (g, x_{k-1}, f(x_{k-1}), k - 1)
     x_k     = x_{k-1} + u            (MultiWell: clamped to [lower, upper])
     DIVERGED if some |x_k[j]| > diverge_at or is not finite: exit_step = k, x = x_{k-1}
     EXITED   if x_k[0] is outside [lo, hi]:                   exit_step = k, x = x_k
@@ -27,32 +28,31 @@ from simsgd._kernels.rng import numpy_sign, numpy_streams, numpy_u01
 
 
 def noise_draws(noise, stream, n, dim):
-    """One step of noise, shape ``(n, dim)``, consuming draws coordinate by coordinate."""
-    xi = np.zeros((n, dim))
+    """One step of noise, shape ``(n, dim)``: each model's NumPy twin (libm functions)."""
     if noise is None:
-        return xi  # exact gradients: nothing is drawn
-    clip = np.inf
-    if isinstance(noise, sg.noise.Clipped):
-        noise, clip = noise.noise, noise.c
-    for c in range(dim):
-        if isinstance(noise, sg.noise.Gaussian):
-            # Box-Muller, cosine branch: two draws per coordinate
-            u1 = numpy_u01(next(stream))
-            u2 = numpy_u01(next(stream))
-            xi[:, c] = noise.sigma * np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
-        elif isinstance(noise, sg.noise.Pareto):
-            # one draw: the top 53 bits give U, the lowest bit the sign
-            r = next(stream)
-            xi[:, c] = numpy_sign(r) * noise.scale * numpy_u01(r) ** (-1.0 / noise.alpha)
-        elif isinstance(noise, sg.noise.CompoundPareto):
-            # two draws, always both: r1 decides whether to jump, r2 is the jump
-            r1 = next(stream)
-            r2 = next(stream)
-            jump = numpy_sign(r2) * noise.w_min * numpy_u01(r2) ** (-1.0 / noise.alpha)
-            xi[:, c] = np.where(numpy_u01(r1) <= noise.rate, jump, 0.0)
-        else:
-            raise NotImplementedError(f"no reference for {noise!r}")
-    return np.clip(xi, -clip, clip)
+        return np.zeros((n, dim))  # exact gradients: nothing is drawn
+    return noise._numpy_vector(lambda: next(stream), n, dim)
+
+
+def floyd_batches(stream, n, n_comp, bsz):
+    """Batch indices ``(n, bsz)`` without replacement, in Floyd's order: for
+    ``q = N - B .. N - 1`` one word gives ``t = min(floor(U (q + 1)), q)``, and ``q``
+    itself is taken when ``t`` was already chosen."""
+    idx = np.zeros((n, bsz), dtype=np.int64)
+    for cnt, q in enumerate(range(n_comp - bsz, n_comp)):
+        t = np.minimum(np.floor(numpy_u01(next(stream)) * (q + 1)).astype(np.int64), q)
+        seen = (idx[:, :cnt] == t[:, None]).any(axis=1)
+        idx[:, cnt] = np.where(seen, q, t)
+    return idx
+
+
+def stochastic_grad(landscape, stream, x):
+    """``grad f(x)``, or a stochastic landscape's batch gradient (its words follow the
+    noise's words in the stream)."""
+    if hasattr(landscape, "batch_grad"):
+        idx = floyd_batches(stream, x.shape[0], landscape.n_components, landscape.batch_size)
+        return landscape.batch_grad(x, idx)
+    return landscape.grad(x)
 
 
 def stop_bounds(stop, landscape, x0):
@@ -76,7 +76,7 @@ def stop_bounds(stop, landscape, x0):
 
 
 def reference_simulate(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop=None,
-                       diverge_at=1e100, paths=None, occupancy=None, record=None):
+                       diverge_at=1e100, paths=None, occupancy=None, record=None, learning_rates=False):
     """Return ``(status, exit_step, x)`` as ``simulate`` defines them.
 
     ``paths`` (default: all) selects global path indices, which key the streams; a 2-D
@@ -84,7 +84,8 @@ def reference_simulate(landscape, noise, optimizer, x0, n_paths, n_steps, seed, 
     neighbourhood radius) it also returns the BasinOccupancy outputs as a 4th item,
     computed from the committed iterates as that observer's docstring defines them.
     With ``record`` (an int k) the 4th item is RecordPaths' full paths of the paths
-    whose global index is below k (NaN after each path's end).
+    whose global index is below k (NaN after each path's end). With ``learning_rates``
+    the 4th item is the learning rate in force at each step, shape ``(n, n_steps + 1)``.
     """
     idx = np.arange(n_paths) if paths is None else np.asarray(list(paths), dtype=np.int64)
     n = idx.size
@@ -117,13 +118,19 @@ def reference_simulate(landscape, noise, optimizer, x0, n_paths, n_steps, seed, 
     exit_step = np.full(n, n_steps, dtype=np.int64)
     active = np.ones(n, dtype=bool)
     stream = numpy_streams(seed, idx)
+    if isinstance(optimizer, sg.optimizers.Transform):
+        optimizer = sg.optimizers.chain(optimizer)
+    opt = optimizer.reference(n, dim)
+    etas = np.full((n, n_steps + 1), np.nan)
     with np.errstate(all="ignore"):  # finished rows keep being stepped and may overflow
         for k in range(1, n_steps + 1):
             if not active.any():
                 break
             xi = noise_draws(noise, stream, n, dim)
-            g = landscape.grad(x) + xi
-            xn = x + optimizer.apply(g)
+            g = stochastic_grad(landscape, stream, x) + xi
+            fx = landscape.value(x)
+            xn = x + opt.step(g, x, fx, np.full(n, k - 1))
+            etas[:, k] = opt.eta
             if clamp:
                 xn = np.clip(xn, landscape.lower, landscape.upper)
             bad = ~np.all(np.abs(xn) <= diverge_at, axis=1)  # also catches NaN
@@ -152,6 +159,8 @@ def reference_simulate(landscape, noise, optimizer, x0, n_paths, n_steps, seed, 
                 near = (np.abs(x[rows, :1] - minima) <= occupancy) & (first[rows] < 0)
                 first[rows] = np.where(near, k, first[rows])
             active &= ~(bad | out)
+    if learning_rates:
+        return status, exit_step, x, etas
     if record is not None:
         return status, exit_step, x, rec
     if occupancy is not None:

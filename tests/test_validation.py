@@ -73,7 +73,7 @@ CONSTRUCTORS = {
     "exit empty": (lambda: E.Exit(lower=1.0, upper=0.0), ValueError, r"\blower\b.*\bupper\b"),
     "exit NaN": (lambda: E.Exit(upper=NAN), ValueError, r"\bupper\b"),
     "chain of a number": (lambda: O.chain(0.1), TypeError, r"\bchain\b"),
-    "chain too long": (lambda: O.chain(*[O.scale(0.1)] * 5), ValueError, r"\bchain\b"),
+    "chain too long": (lambda: O.chain(*[O.scale(0.1)] * 7), ValueError, r"\bchain\b"),
 }
 
 

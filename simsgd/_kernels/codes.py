@@ -84,7 +84,7 @@ STOP_BALL = 2  # stop_p = [radius, center_0..center_{d-1}]: exit when ||x - cent
 OBS_NONE = 0
 OBS_OCCUPANCY = 1
 OBS_RECORD = 2  # obs_p[i] = row of out_rec for local path i, or -1 (not recorded)
-OBS_CHECKPOINT = 3  # obs_p = [n_ck, n_min, n_coef, steps.., minima (n_min*d).., coef..];
+OBS_CHECKPOINT = 3  # obs_p = [n_ck, n_min, 0, steps.., minima (n_min*d)..];
 # out_rec[i, c] = (f(x_k), ||grad f(x_k)||, distance to the nearest minimum, learning
 # rate in force) at step ck_c
 

@@ -39,6 +39,7 @@ _JIT = dict(nogil=True, cache=True, error_model="numpy")
 # contain no calls and LLVM can vectorise them
 _INLINE = dict(inline="always", nogil=True, cache=True, error_model="numpy")
 TWO_PI = 2.0 * math.pi
+TWO_M53 = 2.0**-53
 
 
 # ----------------------------------------------------------------------------------
@@ -46,29 +47,91 @@ TWO_PI = 2.0 * math.pi
 # after LLVM inlines these small functions the dead branches disappear and the lane
 # loop that calls them stays branch-free (selects only) and vectorises.
 # ----------------------------------------------------------------------------------
+# One sampler per law, each ``(a, b, c, s0..s3) -> (xi, s0..s3)``; the words each
+# consumes and the formulas are listed in :mod:`.codes`. Every law consumes a fixed
+# number of words, so the stream position never depends on a value.
 @nb.njit(**_INLINE)
-def noise_draw(kind, a, b, c, s0, s1, s2, s3):
-    """One noise coordinate from the stream ``(s0..s3)``: ``(xi, s0, s1, s2, s3)``.
-
-    Gaussian: Box-Muller from two uniforms, keeping the cosine only (one normal per
-    two draws, the same in every dimension). Pareto: ``|Z| = b U^a`` (a = -1/alpha),
-    sign from the lowest bit of the same draw, as in the C reference. Compound:
-    a jump of size ``c U^a`` with probability ``b``; both draws are always made, so the
-    stream position does not depend on the outcome.
-    """
-    if kind == C.NOISE_NONE:
-        return 0.0, s0, s1, s2, s3
+def draw_gaussian(a, b, c, s0, s1, s2, s3):
+    """Box-Muller, cosine branch (two words)."""
     r, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
-    if kind == C.NOISE_GAUSSIAN:
-        r2, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
-        rad = a * math.sqrt(-2.0 * vlog(u01(r)))
-        return rad * math.cos(TWO_PI * u01(r2)), s0, s1, s2, s3
-    if kind == C.NOISE_PARETO:
-        return sign_bit(r) * b * vexp(a * vlog(u01(r))), s0, s1, s2, s3
-    # C.NOISE_COMPOUND
+    r2, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+    rad = a * math.sqrt(-2.0 * vlog(u01(r)))
+    return rad * math.cos(TWO_PI * u01(r2)), s0, s1, s2, s3
+
+
+@nb.njit(**_INLINE)
+def draw_pareto(a, b, c, s0, s1, s2, s3):
+    """``|Z| = b U^a`` (a = -1/alpha), sign from the lowest bit of the same word, as in
+    the C reference (one word)."""
+    r, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+    return sign_bit(r) * b * vexp(a * vlog(u01(r))), s0, s1, s2, s3
+
+
+@nb.njit(**_INLINE)
+def draw_compound(a, b, c, s0, s1, s2, s3):
+    """A jump ``c U2^a`` with probability ``b``; both words are always drawn."""
+    r, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
     r2, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
     jump = sign_bit(r2) * c * vexp(a * vlog(u01(r2)))
     return (jump if u01(r) <= b else 0.0), s0, s1, s2, s3
+
+
+@nb.njit(**_INLINE)
+def draw_student_t(a, b, c, s0, s1, s2, s3):
+    """Bailey's polar method written without rejection: the squared radius of a uniform
+    point of the unit disc is uniform, and its angle is independent (two words)."""
+    r, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+    r2, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+    rad = math.sqrt(b * (vexp(a * vlog(u01(r2))) - 1.0))
+    return c * math.cos(TWO_PI * u01(r)) * rad, s0, s1, s2, s3
+
+
+@nb.njit(**_INLINE)
+def draw_stable(a, b, c, s0, s1, s2, s3):
+    """Chambers-Mallows-Stuck, beta = 0 (two words). ``W = -ln U2`` is floored at 2^-53:
+    it is 0 only for U2 = 1 (probability 2^-53), where the formula would divide by 0."""
+    r, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+    r2, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+    v = math.pi * (u01(r) - 0.5)
+    if a == 1.0:
+        return b * math.tan(v), s0, s1, s2, s3
+    w = max(-vlog(u01(r2)), TWO_M53)
+    head = math.sin(a * v) / vexp(vlog(math.cos(v)) / a)
+    tail = vexp(((1.0 - a) / a) * vlog(math.cos(v - a * v) / w))
+    return b * head * tail, s0, s1, s2, s3
+
+
+@nb.njit(**_INLINE)
+def draw_shifted_exp(a, b, c, s0, s1, s2, s3):
+    """``-ln U - 1`` (one word)."""
+    r, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+    return -vlog(u01(r)) - 1.0, s0, s1, s2, s3
+
+
+# law code -> sampler name, for the per-law lane loops generated into kernel modules
+SAMPLERS = {C.NOISE_GAUSSIAN: "draw_gaussian", C.NOISE_PARETO: "draw_pareto",
+            C.NOISE_COMPOUND: "draw_compound", C.NOISE_STUDENT_T: "draw_student_t",
+            C.NOISE_STABLE: "draw_stable", C.NOISE_SHIFTED_EXP: "draw_shifted_exp"}
+
+
+@nb.njit(**_INLINE)
+def noise_draw(kind, a, b, c, s0, s1, s2, s3):
+    """One draw of the original laws (the fused 1-D step, where ``kind`` is constant)."""
+    if kind == C.NOISE_PARETO:
+        return draw_pareto(a, b, c, s0, s1, s2, s3)
+    if kind == C.NOISE_GAUSSIAN:
+        return draw_gaussian(a, b, c, s0, s1, s2, s3)
+    if kind == C.NOISE_COMPOUND:
+        return draw_compound(a, b, c, s0, s1, s2, s3)
+    return 0.0, s0, s1, s2, s3
+
+
+@nb.njit(**_INLINE)
+def normal_draw(s0, s1, s2, s3):
+    """A standard normal (Box-Muller, cosine branch; two words): radial directions."""
+    r, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+    r2, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+    return math.sqrt(-2.0 * vlog(u01(r))) * math.cos(TWO_PI * u01(r2)), s0, s1, s2, s3
 
 
 @nb.njit(**_INLINE)
@@ -105,10 +168,71 @@ def multiwell_grad(crit, n, x):
     return acc
 
 
+@nb.njit(**_INLINE)
+def vsinh(x):
+    """``sinh`` from ``vexp``; a short series below 0.01, where the difference cancels."""
+    if abs(x) < 0.01:
+        x2 = x * x
+        return x * (1.0 + x2 * (1.0 / 6.0 + x2 * (1.0 / 120.0)))
+    e = vexp(x)
+    return 0.5 * (e - 1.0 / e)
+
+
+@nb.njit(**_INLINE)
+def vtanh(x):
+    """``tanh`` from ``vexp`` (exact limits +-1 for large |x|); a series below 0.01."""
+    if abs(x) < 0.01:
+        x2 = x * x
+        return x * (1.0 + x2 * (-1.0 / 3.0 + x2 * (2.0 / 15.0 + x2 * (-17.0 / 315.0))))
+    return 1.0 - 2.0 / (vexp(2.0 * x) + 1.0)
+
+
+@nb.njit(**_INLINE)
+def wells_component_grad(ka, kb, a, b, x):
+    """``f_i'(x)`` of FiniteSumWells: ``f_i = P Q_i / (2 (a-b)^4)`` with
+    ``P = (x-a)^2 (x-b)^2`` and ``Q_i = ka (x-b)^2 + kb (x-a)^2``."""
+    xa = x - a
+    xb = x - b
+    p = xa * xa * xb * xb
+    dp = 2.0 * xa * xb * (xa + xb)
+    q = ka * xb * xb + kb * xa * xa
+    dq = 2.0 * (ka * xb + kb * xa)
+    ab = a - b
+    return (dp * q + p * dq) / (2.0 * ab * ab * ab * ab)
+
+
+@nb.njit(**_INLINE)
+def wells_component_value(ka, kb, a, b, x):
+    xa = x - a
+    xb = x - b
+    ab = a - b
+    return xa * xa * xb * xb * (ka * xb * xb + kb * xa * xa) / (2.0 * ab * ab * ab * ab)
+
+
+@nb.njit(**_INLINE)
+def floyd_batch(n, m, sel, s0, s1, s2, s3):
+    """``m`` distinct indices of ``range(n)`` into ``sel[:m]`` (Floyd's algorithm): one word
+    per index, ``t = floor(U (q + 1))`` for ``q = n - m .. n - 1`` (clamped to ``q``, as
+    ``U`` may be 1), and ``q`` itself when ``t`` was already chosen."""
+    cnt = 0
+    for q in range(n - m, n):
+        r, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
+        t = min(int(u01(r) * (q + 1)), q)
+        for e in range(cnt):
+            if sel[e] == t:
+                t = q
+                break
+        sel[cnt] = t
+        cnt += 1
+    return s0, s1, s2, s3
+
+
 # Rows of the per-block float buffer F (flat, row r of lane j at r * L + j): x occupies rows
-# [0, d), the work vector v rows [d, 2 d), then the per-lane scalars below.
-_LO, _HI, _K, _ACT, _ST, _BAD, _TMP = range(7)
-_NROWS = 7
+# [0, d), the work vector v rows [d, 2 d), the raw stochastic gradient g rows [2 d, 3 d),
+# then the per-lane scalars below (from R = 3 d), the transforms' state rows (from
+# R + _NROWS) and the observer's rows.
+_LO, _HI, _K, _ACT, _ST, _BAD, _TMP, _ETA, _FX = range(9)
+_NROWS = 9
 
 
 # ----------------------------------------------------------------------------------
@@ -136,7 +260,34 @@ _NROWS = 7
 
 
 _TEMPLATE = os.path.join(os.path.dirname(__file__), "template.py")
-_MARK = "LAND, NOISE, T0, T1, T2, T3, STOP, OBS = 1, 0, 1, 0, 0, 0, 0, 0\n"
+_MARK = "LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS = 1, 0, 1, 0, 0, 0, 0, 0, 0, 0\n"
+_LANES_BEGIN = "# --- lanes: kernel._module_source writes one copy per law, SAMPLER -> its draw_* ---\n"
+_LANES_END = "# --- end lanes ---\n"
+_DISPATCH = "    # --- dispatch: generated ---\n    pass\n"
+_STRUCT_LEN = 4 + C.N_SLOTS
+GENERIC = (C.DYN,) * _STRUCT_LEN
+"""The structure of the generic kernel: every code is read at run time."""
+
+# Structures compiled as their own specialised module (constants everywhere, and the
+# fused 1-D step). Only the hot paths are here, each with the reason; everything else
+# runs on the generic kernel, so the built-in library needs len(SPECIALISED) + 1
+# compilations at most. Layout: (land, noise, t0..t5, stop, observer).
+_S = C.N_SLOTS - 2
+SPECIALISED = frozenset({
+    # W1 and W3: clipped-noise SGD on the double well, exit at 0 (with occupancy for W3)
+    (C.LAND_DOUBLEWELL, C.NOISE_PARETO, C.T_SCALE, 0) + (0,) * _S + (C.STOP_INTERVAL, C.OBS_NONE),
+    (C.LAND_DOUBLEWELL, C.NOISE_PARETO, C.T_SCALE, 0) + (0,) * _S
+    + (C.STOP_INTERVAL, C.OBS_OCCUPANCY),
+    # Wang et al.'s exit problem (truncated SGD on a quadratic basin): study
+    # exit_time_scaling, plain and compound-Poisson Pareto noise
+    (C.LAND_QUADRATIC, C.NOISE_PARETO, C.T_SCALE, C.T_CLIP_NORM) + (0,) * _S
+    + (C.STOP_INTERVAL, C.OBS_NONE),
+    (C.LAND_QUADRATIC, C.NOISE_COMPOUND, C.T_SCALE, C.T_CLIP_NORM) + (0,) * _S
+    + (C.STOP_INTERVAL, C.OBS_NONE),
+    # W2: clipped SGD on a 100-d quadratic with Gaussian noise
+    (C.LAND_QUADRATIC, C.NOISE_GAUSSIAN, C.T_CLIP_NORM, C.T_SCALE) + (0,) * _S
+    + (C.STOP_NONE, C.OBS_NONE),
+})
 
 
 def cache_dir():
@@ -158,19 +309,33 @@ def cache_dir():
     return root
 
 
-def _module_source(structure):
+def _module_source(structure, user=False):
     with open(_TEMPLATE) as fh:
         src = fh.read()
     if src.count(_MARK) != 1:  # pragma: no cover - guards template edits
         raise RuntimeError("kernel template lost its structure line")
-    line = "LAND, NOISE, T0, T1, T2, T3, STOP, OBS = " + ", ".join(str(int(c)) for c in structure) + "\n"
-    return src.replace(_MARK, line)
+    line = ("LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS = "
+            + ", ".join(str(int(c)) for c in structure) + "\n")
+    src = src.replace(_MARK, line)
+    # one lane loop per law (a copy of the marked block), and the dispatch over them
+    head, rest = src.split(_LANES_BEGIN)
+    block, tail = rest.split(_LANES_END)
+    copies = [block.replace("SAMPLER", name) for name in SAMPLERS.values()]
+    dispatch = "".join(
+        f"    {'if' if i == 0 else 'elif'} noise == {code}:\n"
+        f"        _lanes_{name}(S, F, row, a, b, c, clip, radius)\n"
+        for i, (code, name) in enumerate(SAMPLERS.items()))
+    src = head + "".join(copies) + tail.replace(_DISPATCH, dispatch, 1)
+    if user:  # user functions are globals of the module: nothing can be cached on disk
+        src = src.replace("\nJIT = _JIT\n", "\nJIT = dict(_JIT, cache=False)\n")
+    return src
 
 
-def _load_module(structure):
-    src = _module_source(structure)
+def _load_module(structure, user=None):
+    src = _module_source(structure, user is not None)
     digest = hashlib.sha256(src.encode()).hexdigest()[:12]
-    name = "simsgd_kernel_" + "_".join(str(int(c)) for c in structure) + "_" + digest
+    name = "simsgd_kernel_" + "_".join(str(int(c)).replace("-", "m") for c in structure)
+    name += "_" + digest
     path = os.path.join(cache_dir(), name + ".py")
     # write once: an unchanged file keeps its mtime, which numba's cache keys on;
     # write atomically so concurrent processes never import a half-written file
@@ -179,32 +344,54 @@ def _load_module(structure):
         with os.fdopen(fd, "w") as fh:
             fh.write(src)
         os.replace(tmp, path)
+    if user is not None:
+        name += f"_user{len(_USER)}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
+    if user is not None:  # before the first call: numba reads globals when it compiles
+        module.USER_VALUE, module.USER_GRAD = user
     return module
 
 
 _REGISTRY = {}
+_USER = {}
 
 
 def get_kernel(structure):
     """The kernel of ``structure`` (a tuple of codes), loaded once per process."""
     kern = _REGISTRY.get(structure)
     if kern is None:
-        if len(structure) != 4 + C.N_SLOTS:
+        if len(structure) != _STRUCT_LEN:
             raise ValueError(f"bad kernel structure {structure!r}")
         kern = _REGISTRY[structure] = _load_module(structure).kernel
     return kern
 
 
+def choose_structure(codes, radial):
+    """The specialised structure when ``codes`` is a hot path, else :data:`GENERIC`."""
+    codes = tuple(int(c) for c in codes)
+    return codes if (codes in SPECIALISED and not radial) else GENERIC
+
+
+def user_kernel(structure, value_fn, grad_fn):
+    """A kernel for a user-defined landscape: the user's jitted ``value``/``grad`` are
+    globals of a fresh module specialised to ``structure``. It compiles on its first
+    call in each process (numba cannot cache it on disk), once per (functions,
+    structure)."""
+    key = (structure, value_fn, grad_fn)
+    kern = _USER.get(key)
+    if kern is None:
+        kern = _USER[key] = _load_module(structure, user=(value_fn, grad_fn)).kernel
+    return kern
+
 
 def compiled_signatures():
-    """Total number of compiled signatures over every kernel loaded in this process."""
+    """Total number of compiled signatures over every built-in kernel loaded here."""
     return sum(len(k.signatures) for k in _REGISTRY.values())
 
 
 def built_structures():
-    """The structures for which a kernel is loaded in this process."""
+    """The structures for which a built-in kernel is loaded in this process."""
     return tuple(_REGISTRY)

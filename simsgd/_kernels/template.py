@@ -3,7 +3,17 @@
 The line below the marker is rewritten with the structure's integer codes; numba reads
 module globals as compile-time constants, so LLVM removes every branch that does not
 belong to this structure, and the module is a real file, so numba's disk cache works
-across processes. Do not import this module directly.
+across processes. A code equal to ``C.DYN`` is read at run time from the ``codes``
+argument instead: the *generic* kernel has every entry DYN and serves every built-in
+component with a single compilation. Do not import this module directly.
+
+How the generic kernel stays vectorised: a step is a sequence of *phases* (noise,
+gradient, each transform of the chain, update and checks, observer), each a loop over
+the lanes of a block. The run-time dispatch on a code happens once per phase, outside
+its lane loop, and selects a lane loop written for that one component (the helpers
+``_draw_lanes`` and friends are inlined with a constant kind), so the lane loops
+themselves stay branch-free. Specialised modules (every code a constant) additionally
+fuse the whole 1-D step into one lane loop (``step_1d``) for the hot structures.
 """
 
 import math
@@ -12,27 +22,55 @@ import numba as nb
 import numpy as np
 
 from simsgd._kernels import codes as C
-from simsgd._kernels.kernel import (CHECK, LANES, _HI, _JIT, _K, _LO, _NROWS, _ACT, _ST, _BAD,
-                                    _TMP, clamp, doublewell_grad0, multiwell_grad, noise_draw,
-                                    quadratic_grad, transform1)
+from simsgd._kernels.elementary import vexp, vlog
+from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FX, _HI, _INLINE, _JIT, _K,
+                                    _LO, _NROWS, _ST, _TMP, clamp, doublewell_grad0, draw_compound,
+                                    draw_gaussian, draw_pareto, draw_shifted_exp, draw_stable,
+                                    draw_student_t, floyd_batch, multiwell_grad, noise_draw,
+                                    normal_draw, quadratic_grad, transform1, vsinh, vtanh,
+                                    wells_component_grad, wells_component_value)
 from simsgd._kernels.rng import seed_state
 
 L = LANES
+JIT = _JIT
 # --- structure ---
-LAND, NOISE, T0, T1, T2, T3, STOP, OBS = 1, 0, 1, 0, 0, 0, 0, 0
+LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS = 1, 0, 1, 0, 0, 0, 0, 0, 0, 0
 # --- end structure ---
 
 
-@nb.njit(**_JIT)
-def step_1d(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
+@nb.njit(**JIT)
+def _no_user_value(x):
+    return 0.0
+
+
+@nb.njit(**JIT)
+def _no_user_grad(x):
+    return np.zeros_like(x)
+
+
+# user modules replace these two before the first call (see kernel.user_kernel)
+USER_VALUE = _no_user_value
+USER_GRAD = _no_user_grad
+
+# the fused 1-D step exists for specialised structures made of the original components
+FUSED = (LAND in (C.LAND_QUADRATIC, C.LAND_DOUBLEWELL, C.LAND_MULTIWELL)
+         and NOISE in (C.NOISE_NONE, C.NOISE_GAUSSIAN, C.NOISE_PARETO, C.NOISE_COMPOUND)
+         and T4 == C.T_NONE and T5 == C.T_NONE
+         and all(t in (C.T_NONE, C.T_SCALE, C.T_CLIP_NORM, C.T_CLIP_COORD) for t in (T0, T1, T2, T3)))
+
+
+@nb.njit(**JIT)
+def _step_1d_fused(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
+    """One fused step of a 1-D specialised structure (one lane loop, constants only)."""
     na, nb_, nc, clip = noise_p[1], noise_p[2], noise_p[3], noise_p[0]
-    o0, o1, o2, o3 = opt_p[0], opt_p[2], opt_p[4], opt_p[6]
+    o0, o1, o2, o3 = opt_p[1], opt_p[1 + C.SLOT_P], opt_p[1 + 2 * C.SLOT_P], opt_p[1 + 3 * C.SLOT_P]
     qa, qm = land_p[0], land_p[1] if LAND == C.LAND_QUADRATIC else 0.0
     n_crit = int(land_p[0]) if LAND == C.LAND_MULTIWELL else 0
     wlo = land_p[1] if LAND == C.LAND_MULTIWELL else -np.inf
     whi = land_p[2] if LAND == C.LAND_MULTIWELL else np.inf
     crit = land_p[3:]
     fsteps = float(n_steps)
+    R = 3
     for j in range(L):
         # the generator words are read and written here, not in a helper taking S: an
         # array argument to an inlined helper costs refcount calls in the lane loop,
@@ -59,79 +97,454 @@ def step_1d(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
         if LAND == C.LAND_MULTIWELL:
             xn = clamp(xn, wlo, whi)
         bad = not (abs(xn) <= diverge_at)
-        alive = F[(2 + _ACT) * L + j] != 0.0
+        alive = F[(R + _ACT) * L + j] != 0.0
         F[j] = xn if (alive and not bad) else x
-        F[(2 + _TMP) * L + j] = 1.0 if (alive and not bad) else 0.0  # committed a step
-        k = F[(2 + _K) * L + j] + (1.0 if alive else 0.0)
-        F[(2 + _K) * L + j] = k
+        F[(R + _TMP) * L + j] = 1.0 if (alive and not bad) else 0.0  # committed a step
+        k = F[(R + _K) * L + j] + (1.0 if alive else 0.0)
+        F[(R + _K) * L + j] = k
         out = False
         if STOP == C.STOP_INTERVAL:
-            out = (xn < F[(2 + _LO) * L + j]) or (xn > F[(2 + _HI) * L + j])
+            out = (xn < F[(R + _LO) * L + j]) or (xn > F[(R + _HI) * L + j])
         new = C.DIVERGED if bad else (C.EXITED if out else C.RUNNING)
-        F[(2 + _ST) * L + j] = float(new) if alive else F[(2 + _ST) * L + j]
-        F[(2 + _ACT) * L + j] = 1.0 if (alive and new == C.RUNNING and k < fsteps) else 0.0
+        F[(R + _ST) * L + j] = float(new) if alive else F[(R + _ST) * L + j]
+        F[(R + _ACT) * L + j] = 1.0 if (alive and new == C.RUNNING and k < fsteps) else 0.0
 
 
-@nb.njit(**_JIT)
-def step_nd(S, F, d, land_p, noise_p, opt_p, stop_p, n_steps, diverge_at):
-    na, nb_, nc, clip = noise_p[1], noise_p[2], noise_p[3], noise_p[0]
-    R = 2 * d  # first per-lane scalar row
-    # noise -> v
-    for c in range(d):
+@nb.njit(**JIT)
+def _step_1d_absent(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
+    pass
+
+
+# a module that cannot fuse never compiles the fused step (it would only add compile time)
+step_1d = _step_1d_fused if FUSED else _step_1d_absent
+
+
+# ----------------------------------------------------------------------------------
+# Phases of the general step. Each takes the block buffers and dispatches once on its
+# code; the lane loops below are written for one constant kind each.
+# ----------------------------------------------------------------------------------
+# --- lanes: kernel._module_source writes one copy per law, SAMPLER -> its draw_* ---
+@nb.njit(**JIT)
+def _lanes_SAMPLER(S, F, row, a, b, c, clip, radius):
+    """Row ``row`` <- clamp(a draw, -clip, clip) for every lane; with ``radius``, the row
+    holds ||n||^2 of a radial direction and becomes |Z| / ||n||."""
+    if radius:
         for j in range(L):
-            # same generator-word handling as in step_1d (no helper taking S: see there)
-            xi, s0, s1, s2, s3 = noise_draw(NOISE, na, nb_, nc, S[j], S[L + j], S[2 * L + j],
-                                            S[3 * L + j])
+            xi, s0, s1, s2, s3 = SAMPLER(a, b, c, S[j], S[L + j], S[2 * L + j], S[3 * L + j])
             S[j] = s0
             S[L + j] = s1
             S[2 * L + j] = s2
             S[3 * L + j] = s3
-            F[(d + c) * L + j] = clamp(xi, -clip, clip)
-    # v += grad f(x)
-    if LAND == C.LAND_QUADRATIC:
-        for c in range(d):
-            a = land_p[c]
-            m = land_p[d + c]
-            for j in range(L):
-                F[(d + c) * L + j] += quadratic_grad(a, m, F[c * L + j])
-    elif LAND == C.LAND_DOUBLEWELL:
-        for j in range(L):
-            F[d * L + j] += doublewell_grad0(F[j])
-        for c in range(1, d):
-            for j in range(L):
-                F[(d + c) * L + j] += F[c * L + j]
+            F[row * L + j] = abs(xi) / math.sqrt(F[row * L + j])
     else:
         for j in range(L):
-            F[d * L + j] += multiwell_grad(land_p[3:], int(land_p[0]), F[j])
-    # the optimiser chain, slot by slot
+            xi, s0, s1, s2, s3 = SAMPLER(a, b, c, S[j], S[L + j], S[2 * L + j], S[3 * L + j])
+            S[j] = s0
+            S[L + j] = s1
+            S[2 * L + j] = s2
+            S[3 * L + j] = s3
+            F[row * L + j] = clamp(xi, -clip, clip)
+# --- end lanes ---
+
+
+@nb.njit(**JIT)
+def _draw_any(noise, S, F, row, a, b, c, clip, radius):
+    """Dispatch once on the law, to its own lane loop."""
+    # --- dispatch: generated ---
+    pass
+
+
+@nb.njit(**JIT)
+def phase_noise(S, F, d, codes, noise_p):
+    """The noise vector xi into the v rows [d, 2d)."""
+    noise = NOISE if NOISE != C.DYN else codes[1]
+    clip, a, b, c = noise_p[0], noise_p[1], noise_p[2], noise_p[3]
+    R = 3 * d
+    if noise == C.NOISE_NONE:
+        for q in range(d * L):
+            F[d * L + q] = 0.0
+    elif noise_p[4] == 0.0:
+        for cc in range(d):
+            _draw_any(noise, S, F, d + cc, a, b, c, clip, False)
+    else:
+        # radial: a uniform direction from d normals, then one radius |Z|
+        for cc in range(d):
+            for j in range(L):
+                z, s0, s1, s2, s3 = normal_draw(S[j], S[L + j], S[2 * L + j], S[3 * L + j])
+                S[j] = s0
+                S[L + j] = s1
+                S[2 * L + j] = s2
+                S[3 * L + j] = s3
+                F[(d + cc) * L + j] = z
+        for j in range(L):
+            F[(R + _TMP) * L + j] = 0.0
+        for cc in range(d):
+            for j in range(L):
+                F[(R + _TMP) * L + j] += F[(d + cc) * L + j] * F[(d + cc) * L + j]
+        _draw_any(noise, S, F, R + _TMP, a, b, c, clip, True)
+        for cc in range(d):
+            for j in range(L):
+                F[(d + cc) * L + j] = clamp(F[(d + cc) * L + j] * F[(R + _TMP) * L + j], -clip, clip)
+
+
+@nb.njit(**JIT)
+def _batch_lanes(S, F, d, land, land_p, sel):
+    """Stochastic finite sums: per lane a batch without replacement (Floyd), then the
+    batch-mean gradient into the g rows. Scalar per lane (a gather over components)."""
+    n_comp, bsz = int(land_p[0]), int(land_p[1])
+    G = 2 * d
+    for j in range(L):
+        s0, s1, s2, s3 = floyd_batch(n_comp, bsz, sel, S[j], S[L + j], S[2 * L + j], S[3 * L + j])
+        S[j] = s0
+        S[L + j] = s1
+        S[2 * L + j] = s2
+        S[3 * L + j] = s3
+        if land == C.LAND_STOCH_QUAD:
+            for cc in range(d):
+                acc = 0.0
+                for e in range(bsz):
+                    acc += land_p[2 + d + sel[e] * d + cc]
+                F[(G + cc) * L + j] = (acc / bsz) * (F[cc * L + j] - land_p[2 + cc])
+        else:
+            a, b = land_p[2], land_p[3]
+            acc = 0.0
+            for e in range(bsz):
+                i = sel[e]
+                acc += wells_component_grad(land_p[4 + i], land_p[4 + n_comp + i], a, b, F[j])
+            F[G * L + j] = acc / bsz
+
+
+@nb.njit(**JIT)
+def phase_grad(S, F, d, codes, land_p, sel):
+    """grad f(x) (or a landscape's own stochastic gradient) into the g rows [2d, 3d)."""
+    land = LAND if LAND != C.DYN else codes[0]
+    G = 2 * d
+    if land == C.LAND_QUADRATIC:
+        for cc in range(d):
+            a = land_p[cc]
+            m = land_p[d + cc]
+            for j in range(L):
+                F[(G + cc) * L + j] = quadratic_grad(a, m, F[cc * L + j])
+    elif land == C.LAND_DOUBLEWELL:
+        for j in range(L):
+            F[G * L + j] = doublewell_grad0(F[j])
+        for cc in range(1, d):
+            for j in range(L):
+                F[(G + cc) * L + j] = F[cc * L + j]
+    elif land == C.LAND_MULTIWELL:
+        for j in range(L):
+            F[G * L + j] = multiwell_grad(land_p[3:], int(land_p[0]), F[j])
+    elif land == C.LAND_QUAD_FULL:
+        for cc in range(d):
+            for j in range(L):
+                F[(G + cc) * L + j] = 0.0
+            for c2 in range(d):
+                a = land_p[cc * d + c2]
+                m = land_p[d * d + c2]
+                for j in range(L):
+                    F[(G + cc) * L + j] += a * (F[c2 * L + j] - m)
+    elif land == C.LAND_STOCH_QUAD or land == C.LAND_FINITE_WELLS:
+        _batch_lanes(S, F, d, land, land_p, sel)
+    elif land == C.LAND_COSH:
+        for q in range(d * L):
+            F[G * L + q] = vsinh(F[q])
+    elif land == C.LAND_EXP:
+        k = land_p[0]
+        for q in range(d * L):
+            F[G * L + q] = k * vexp(k * F[q])
+    elif land == C.LAND_QUARTIC:
+        R = 3 * d
+        for j in range(L):
+            F[(R + _TMP) * L + j] = 0.0
+        for cc in range(d):
+            a2 = land_p[cc] * land_p[cc]
+            for j in range(L):
+                F[(R + _TMP) * L + j] += a2 * (F[cc * L + j] * F[cc * L + j])
+        for cc in range(d):
+            a2 = land_p[cc] * land_p[cc]
+            for j in range(L):
+                F[(G + cc) * L + j] = 4.0 * F[(R + _TMP) * L + j] * a2 * F[cc * L + j]
+    elif land == C.LAND_LOGCOSH:
+        for q in range(d * L):
+            F[G * L + q] = vtanh(F[q])
+    elif land == C.LAND_LOGISTIC:
+        for q in range(d * L):
+            F[G * L + q] = -1.0 / (1.0 + vexp(F[q]))
+    elif land == C.LAND_EXPSQUARE:
+        for q in range(d * L):
+            F[G * L + q] = 2.0 * F[q] * vexp(F[q] * F[q])
+    else:  # C.LAND_USER: the user's jitted grad, one lane at a time
+        xb = np.empty(d)
+        for j in range(L):
+            for cc in range(d):
+                xb[cc] = F[cc * L + j]
+            gb = USER_GRAD(xb)
+            for cc in range(d):
+                F[(G + cc) * L + j] = gb[cc]
+
+
+@nb.njit(**JIT)
+def land_value(land, land_p, F, d, j, gbuf):
+    """``f(x)`` at lane j, with the exact (full) gradient written into ``gbuf``."""
+    f = 0.0
+    if land == C.LAND_QUADRATIC:
+        for c in range(d):
+            dx = F[c * L + j] - land_p[d + c]
+            f += 0.5 * land_p[c] * dx * dx
+            gbuf[c] = land_p[c] * dx
+    elif land == C.LAND_DOUBLEWELL:
+        y = F[j]
+        f = 0.25 * (y * y - 1.0) * (y * y - 1.0)
+        gbuf[0] = doublewell_grad0(y)
+        for c in range(1, d):
+            f += 0.5 * F[c * L + j] * F[c * L + j]
+            gbuf[c] = F[c * L + j]
+    elif land == C.LAND_MULTIWELL:
+        n = int(land_p[0])
+        y = F[j]
+        for q in range(n + 2):  # Horner on the antiderivative's coefficients
+            f = f * y + land_p[3 + n + q]
+        gbuf[0] = multiwell_grad(land_p[3:], n, y)
+    elif land == C.LAND_QUAD_FULL:
+        for c in range(d):
+            acc = 0.0
+            for c2 in range(d):
+                acc += land_p[c * d + c2] * (F[c2 * L + j] - land_p[d * d + c2])
+            gbuf[c] = acc
+            f += 0.5 * (F[c * L + j] - land_p[d * d + c]) * acc
+    elif land == C.LAND_STOCH_QUAD:
+        n_comp = int(land_p[0])
+        for c in range(d):
+            acc = 0.0
+            for i in range(n_comp):
+                acc += land_p[2 + d + i * d + c]
+            dx = F[c * L + j] - land_p[2 + c]
+            gbuf[c] = (acc / n_comp) * dx
+            f += 0.5 * (acc / n_comp) * dx * dx
+    elif land == C.LAND_FINITE_WELLS:
+        n_comp = int(land_p[0])
+        a, b = land_p[2], land_p[3]
+        g = 0.0
+        for i in range(n_comp):
+            f += wells_component_value(land_p[4 + i], land_p[4 + n_comp + i], a, b, F[j])
+            g += wells_component_grad(land_p[4 + i], land_p[4 + n_comp + i], a, b, F[j])
+        f /= n_comp
+        gbuf[0] = g / n_comp
+    elif land == C.LAND_USER:
+        xb = np.empty(d)
+        for c in range(d):
+            xb[c] = F[c * L + j]
+        f = USER_VALUE(xb)
+        gb = USER_GRAD(xb)
+        for c in range(d):
+            gbuf[c] = gb[c]
+    elif land == C.LAND_QUARTIC:
+        s = 0.0
+        for c in range(d):
+            s += land_p[c] * land_p[c] * (F[c * L + j] * F[c * L + j])
+        f = s * s
+        for c in range(d):
+            gbuf[c] = 4.0 * s * land_p[c] * land_p[c] * F[c * L + j]
+    else:  # separable L0L1 family
+        for c in range(d):
+            y = F[c * L + j]
+            if land == C.LAND_COSH:
+                f += math.cosh(y)
+                gbuf[c] = math.sinh(y)
+            elif land == C.LAND_EXP:
+                f += math.exp(land_p[0] * y)
+                gbuf[c] = land_p[0] * math.exp(land_p[0] * y)
+            elif land == C.LAND_LOGCOSH:
+                f += abs(y) + math.log1p(math.exp(-2.0 * abs(y))) - math.log(2.0)
+                gbuf[c] = math.tanh(y)
+            elif land == C.LAND_LOGISTIC:
+                f += math.log1p(math.exp(-y)) if y > -30.0 else -y
+                gbuf[c] = -1.0 / (1.0 + math.exp(y))
+            else:  # C.LAND_EXPSQUARE
+                f += math.exp(y * y)
+                gbuf[c] = 2.0 * y * math.exp(y * y)
+    return f
+
+
+@nb.njit(**_INLINE)
+def _norm2_into(F, row, first, d):
+    """F[row] <- sum_c F[first + c]^2, per lane, in coordinate order."""
+    for j in range(L):
+        F[row * L + j] = 0.0
+    for c in range(d):
+        for j in range(L):
+            F[row * L + j] += F[(first + c) * L + j] * F[(first + c) * L + j]
+
+
+@nb.njit(**_INLINE)
+def _scale_by_row(F, d, row):
+    """v <- -F[row] v and record the learning rate F[row] in force."""
+    R = 3 * d
+    for c in range(d):
+        for j in range(L):
+            F[(d + c) * L + j] = -F[row * L + j] * F[(d + c) * L + j]
+    for j in range(L):
+        F[(R + _ETA) * L + j] = F[row * L + j]
+
+
+@nb.njit(**JIT)
+def _schedule_lanes(F, d, opt_p, p0, p1, p2, p3):
+    """eta_k of a schedule into the _FX row (k = steps taken so far, per lane)."""
+    R = 3 * d
+    kind = int(p0)
+    for j in range(L):
+        k = F[(R + _K) * L + j]
+        if kind == C.SCHED_INVERSE_TIME:
+            eta = p1 / (1.0 + k / p2)
+        elif kind == C.SCHED_COSINE:
+            eta = p3 + (p1 - p3) * (1.0 + math.cos(math.pi * min(k, p2) / p2)) / 2.0
+        elif kind == C.SCHED_STEP:
+            eta = p1 * p3 ** math.floor(k / p2)
+        elif kind == C.SCHED_WARMUP:
+            eta = p1 * min(1.0, (k + 1.0) / p2)
+        else:  # C.SCHED_ARRAY
+            eta = opt_p[int(p2) + min(int(k), int(p3) - 1)]
+        F[(R + _FX) * L + j] = eta
+
+
+@nb.njit(**JIT)
+def phase_transforms(F, d, codes, land_p, opt_p, gbuf):
+    """The optimiser chain, slot by slot, on the v rows (g rows hold the raw gradient)."""
+    R = 3 * d
+    SB = R + _NROWS
+    G = 2 * d
+    land = LAND if LAND != C.DYN else codes[0]
     for slot in range(C.N_SLOTS):
-        kind = T0 if slot == 0 else (T1 if slot == 1 else (T2 if slot == 2 else T3))
-        a = opt_p[2 * slot]
+        if slot == 0:
+            kind = T0
+        elif slot == 1:
+            kind = T1
+        elif slot == 2:
+            kind = T2
+        elif slot == 3:
+            kind = T3
+        elif slot == 4:
+            kind = T4
+        else:
+            kind = T5
+        kind = kind if kind != C.DYN else codes[2 + slot]
+        if kind == C.T_NONE:
+            continue
+        base = 1 + slot * C.SLOT_P
+        p0, p1, p2, p3 = opt_p[base], opt_p[base + 1], opt_p[base + 2], opt_p[base + 3]
+        st = SB + int(opt_p[base + 5])
         if kind == C.T_SCALE:
             for c in range(d):
                 for j in range(L):
-                    F[(d + c) * L + j] = -a * F[(d + c) * L + j]
-        elif kind == C.T_CLIP_COORD:
-            for c in range(d):
-                for j in range(L):
-                    F[(d + c) * L + j] = clamp(F[(d + c) * L + j], -a, a)
-        elif kind == C.T_CLIP_NORM:
+                    F[(d + c) * L + j] = -p0 * F[(d + c) * L + j]
             for j in range(L):
-                F[(R + _TMP) * L + j] = 0.0
+                F[(R + _ETA) * L + j] = p0
+        elif kind == C.T_CLIP_COORD or (kind == C.T_CLIP_NORM and d == 1):
             for c in range(d):
                 for j in range(L):
-                    F[(R + _TMP) * L + j] += F[(d + c) * L + j] * F[(d + c) * L + j]
+                    F[(d + c) * L + j] = clamp(F[(d + c) * L + j], -p0, p0)
+        elif kind == C.T_CLIP_NORM:
+            _norm2_into(F, R + _TMP, d, d)
             for j in range(L):
                 n2 = F[(R + _TMP) * L + j]
-                F[(R + _TMP) * L + j] = a / math.sqrt(n2) if n2 > a * a else 1.0
+                F[(R + _TMP) * L + j] = p0 / math.sqrt(n2) if n2 > p0 * p0 else 1.0
             for c in range(d):
                 for j in range(L):
                     F[(d + c) * L + j] *= F[(R + _TMP) * L + j]
-    # candidate iterate (clamped for MultiWell), divergence flags
+        elif kind == C.T_NORMALIZE:
+            _norm2_into(F, R + _TMP, d, d)
+            for c in range(d):
+                for j in range(L):
+                    n2 = F[(R + _TMP) * L + j]
+                    v = F[(d + c) * L + j]
+                    F[(d + c) * L + j] = v / (math.sqrt(n2) + p0) if n2 > 0.0 else 0.0
+        elif kind == C.T_SIGN:
+            for q in range(d * L):
+                v = F[d * L + q]
+                F[d * L + q] = 1.0 if v > 0.0 else (-1.0 if v < 0.0 else 0.0)
+        elif kind == C.T_MOMENTUM:
+            for c in range(d):
+                for j in range(L):
+                    m = p0 * F[(st + c) * L + j] + F[(d + c) * L + j]
+                    F[(st + c) * L + j] = m
+                    F[(d + c) * L + j] = F[(d + c) * L + j] + p0 * m if p1 != 0.0 else m
+        elif kind == C.T_SCHEDULE:
+            _schedule_lanes(F, d, opt_p, p0, p1, p2, p3)
+            _scale_by_row(F, d, R + _FX)
+        elif kind == C.T_ADAGRAD_NORM:
+            _norm2_into(F, R + _TMP, G, d)
+            for j in range(L):
+                first = F[(R + _K) * L + j] == 0.0
+                b2 = (p1 * p1 if first else F[st * L + j]) + F[(R + _TMP) * L + j]
+                F[st * L + j] = b2
+                F[(R + _FX) * L + j] = p0 / math.sqrt(b2)
+            _scale_by_row(F, d, R + _FX)
+        elif kind == C.T_POLYAK:
+            _norm2_into(F, R + _TMP, G, d)
+            for j in range(L):
+                fx = land_value(land, land_p, F, d, j, gbuf)
+                n2 = F[(R + _TMP) * L + j]
+                eta = (fx - p0) / n2 if n2 > 0.0 else 0.0
+                F[(R + _FX) * L + j] = min(max(eta, 0.0), p1)
+            _scale_by_row(F, d, R + _FX)
+        elif kind == C.T_NORM_RATIO:
+            _norm2_into(F, R + _TMP, G, d)
+            for j in range(L):
+                gn = math.sqrt(F[(R + _TMP) * L + j])
+                prev = F[st * L + j]
+                if F[(R + _K) * L + j] == 0.0:
+                    eta = p0
+                elif gn > 0.0:
+                    eta = prev * F[(st + 1) * L + j] / gn
+                else:
+                    eta = prev
+                F[st * L + j] = eta
+                F[(st + 1) * L + j] = gn
+                F[(R + _FX) * L + j] = eta
+            _scale_by_row(F, d, R + _FX)
+        else:  # C.T_SECANT or C.T_BB: state x_prev (d rows), g_prev (d rows), eta
+            for j in range(L):
+                F[(R + _TMP) * L + j] = 0.0  # ||s||^2
+                F[(R + _BAD) * L + j] = 0.0  # ||y||^2 (secant) or <s, y> (BB); free here
+            for c in range(d):
+                for j in range(L):
+                    s = F[c * L + j] - F[(st + c) * L + j]
+                    y = F[(G + c) * L + j] - F[(st + d + c) * L + j]
+                    F[(R + _TMP) * L + j] += s * s
+                    F[(R + _BAD) * L + j] += y * y if kind == C.T_SECANT else s * y
+            for j in range(L):
+                prev = F[(st + 2 * d) * L + j]
+                s2 = F[(R + _TMP) * L + j]
+                q = F[(R + _BAD) * L + j]
+                if kind == C.T_SECANT:
+                    cand = math.sqrt(s2) / math.sqrt(q) if q > 0.0 else np.inf
+                else:
+                    cand = s2 / q if q > 0.0 else np.inf
+                if F[(R + _K) * L + j] == 0.0:
+                    eta = p0
+                elif math.isfinite(cand):
+                    eta = cand
+                else:
+                    eta = prev
+                F[(st + 2 * d) * L + j] = eta
+                F[(R + _FX) * L + j] = eta
+            for c in range(d):
+                for j in range(L):
+                    F[(st + c) * L + j] = F[c * L + j]
+                    F[(st + d + c) * L + j] = F[(G + c) * L + j]
+            _scale_by_row(F, d, R + _FX)
+
+
+@nb.njit(**JIT)
+def phase_update(F, d, codes, land_p, stop_p, n_steps, diverge_at):
+    """Candidate iterate, divergence, commit, stop rule and status."""
+    land = LAND if LAND != C.DYN else codes[0]
+    stop = STOP if STOP != C.DYN else codes[2 + C.N_SLOTS]
+    R = 3 * d
     for c in range(d):
         for j in range(L):
             F[(d + c) * L + j] += F[c * L + j]
-    if LAND == C.LAND_MULTIWELL:
+    if land == C.LAND_MULTIWELL:
         for j in range(L):
             F[d * L + j] = clamp(F[d * L + j], land_p[1], land_p[2])
     for j in range(L):
@@ -145,7 +558,7 @@ def step_nd(S, F, d, land_p, noise_p, opt_p, stop_p, n_steps, diverge_at):
         for j in range(L):
             ok = F[(R + _ACT) * L + j] != 0.0 and F[(R + _BAD) * L + j] == 0.0
             F[c * L + j] = F[(d + c) * L + j] if ok else F[c * L + j]
-    if STOP == C.STOP_BALL:
+    if stop == C.STOP_BALL:
         # squared distance of the candidate to the centre, into the free row _TMP
         for j in range(L):
             F[(R + _TMP) * L + j] = 0.0
@@ -160,17 +573,32 @@ def step_nd(S, F, d, land_p, noise_p, opt_p, stop_p, n_steps, diverge_at):
         k = F[(R + _K) * L + j] + (1.0 if alive else 0.0)
         F[(R + _K) * L + j] = k
         out = False
-        if STOP == C.STOP_INTERVAL:
+        if stop == C.STOP_INTERVAL:
             out = (F[d * L + j] < F[(R + _LO) * L + j]) or (F[d * L + j] > F[(R + _HI) * L + j])
-        elif STOP == C.STOP_BALL:
+        elif stop == C.STOP_BALL:
             out = F[(R + _TMP) * L + j] > stop_p[0] * stop_p[0]
         F[(R + _TMP) * L + j] = 1.0 if (alive and F[(R + _BAD) * L + j] == 0.0) else 0.0
         new = C.DIVERGED if F[(R + _BAD) * L + j] != 0.0 else (C.EXITED if out else C.RUNNING)
         F[(R + _ST) * L + j] = float(new) if alive else F[(R + _ST) * L + j]
         F[(R + _ACT) * L + j] = 1.0 if (alive and new == C.RUNNING and k < fsteps) else 0.0
 
-@nb.njit(**_JIT)
-def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs_p):
+
+@nb.njit(**JIT)
+def step_nd(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps, diverge_at, sel, gbuf):
+    """One step of the general (phased) kind."""
+    phase_noise(S, F, d, codes, noise_p)
+    phase_grad(S, F, d, codes, land_p, sel)
+    # g = grad f + xi (kept in the g rows for adaptive rules); v = g enters the chain
+    for q in range(d * L):
+        g = F[2 * d * L + q] + F[d * L + q]
+        F[2 * d * L + q] = g
+        F[d * L + q] = g
+    phase_transforms(F, d, codes, land_p, opt_p, gbuf)
+    phase_update(F, d, codes, land_p, stop_p, n_steps, diverge_at)
+
+
+@nb.njit(**JIT)
+def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB):
     a, b, c, e = seed_state(seed, gidx[i])
     S[j] = a
     S[1 * L + j] = b
@@ -178,26 +606,36 @@ def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs_p):
     S[3 * L + j] = e
     for cc in range(d):
         F[(cc) * L + j] = x0[i, cc]
-    R = 2 * d
+    R = 3 * d
     F[(R + _LO) * L + j] = lo[i]
     F[(R + _HI) * L + j] = hi[i]
     F[(R + _K) * L + j] = 0.0
     F[(R + _ST) * L + j] = float(C.RUNNING)
     F[(R + _ACT) * L + j] = 1.0 if n_steps > 0 else 0.0
-    if OBS == C.OBS_OCCUPANCY:
-        _occupancy_reset(F, j, R + _NROWS, obs_p)
-    elif OBS == C.OBS_CHECKPOINT:
+    F[(R + _ETA) * L + j] = np.nan
+    for q in range(R + _NROWS, OB):  # transforms' state
+        F[q * L + j] = 0.0
+    if obs == C.OBS_OCCUPANCY:
+        _occupancy_reset(F, j, OB, obs_p)
+    elif obs == C.OBS_CHECKPOINT:
         # next checkpoint to record; step 0 (if requested) is filled in Python from x0
-        F[(R + _NROWS) * L + j] = 1.0 if obs_p[3] == 0.0 else 0.0
+        F[OB * L + j] = 1.0 if obs_p[3] == 0.0 else 0.0
 
-@nb.njit(**_JIT)
-def kernel(x0, gidx, lo, hi, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
+
+@nb.njit(**JIT)
+def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
            start, end, out_status, out_step, out_x, obs_p, out_obs, stop_p, out_rec):
     d = x0.shape[1]
-    R = 2 * d
-    OB = R + _NROWS  # first observer row
+    obs = OBS if OBS != C.DYN else codes[3 + C.N_SLOTS]
+    R = 3 * d
+    OB = R + _NROWS + int(opt_p[0])  # first observer row
     S = np.empty(4 * L, dtype=np.uint64)
-    F = np.zeros((OB + _observer_rows(obs_p)) * L)
+    F = np.zeros((OB + _observer_rows(obs, obs_p)) * L)
+    land = LAND if LAND != C.DYN else codes[0]
+    # scratch: batch indices of stochastic finite sums, an exact gradient
+    sel = np.zeros(int(land_p[1]) if land in (C.LAND_STOCH_QUAD, C.LAND_FINITE_WELLS) else 1,
+                   dtype=np.int64)
+    gbuf = np.zeros(d)
     ids = np.full(L, -1, dtype=np.int64)
     for j in range(L):
         # idle lanes: a valid generator state and a frozen, finite x
@@ -209,22 +647,23 @@ def kernel(x0, gidx, lo, hi, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
     live = 0
     for j in range(L):
         if nxt < end:
-            load_lane(S, F, j, nxt, d, gidx, seed, x0, lo, hi, n_steps, obs_p)
+            load_lane(S, F, j, nxt, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB)
             ids[j] = nxt
             nxt += 1
             live += 1
     while live > 0:
         for _ in range(CHECK):
-            if d == 1:
+            if FUSED and d == 1:
                 step_1d(S, F, land_p, noise_p, opt_p, n_steps, diverge_at)
             else:
-                step_nd(S, F, d, land_p, noise_p, opt_p, stop_p, n_steps, diverge_at)
-            if OBS == C.OBS_OCCUPANCY:
-                _occupancy_step(F, R, obs_p)
-            elif OBS == C.OBS_RECORD:
+                step_nd(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps, diverge_at,
+                        sel, gbuf)
+            if obs == C.OBS_OCCUPANCY:
+                _occupancy_step(F, R, OB, obs_p)
+            elif obs == C.OBS_RECORD:
                 _record_step(F, R, d, ids, obs_p, out_rec)
-            elif OBS == C.OBS_CHECKPOINT:
-                _checkpoint_step(F, R, d, ids, obs_p, land_p, out_rec)
+            elif obs == C.OBS_CHECKPOINT:
+                _checkpoint_step(F, R, OB, d, ids, obs_p, land, land_p, out_rec, gbuf)
         # scalar pass: write finished lanes and refill them
         for j in range(L):
             i = ids[j]
@@ -233,12 +672,12 @@ def kernel(x0, gidx, lo, hi, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
                 out_step[i] = np.int64(F[(R + _K) * L + j])
                 for c in range(d):
                     out_x[i, c] = F[c * L + j]
-                if OBS == C.OBS_OCCUPANCY:
+                if obs == C.OBS_OCCUPANCY:
                     # observer rows after the first (the previous basin), as int64
                     for q in range(out_obs.shape[1]):
                         out_obs[i, q] = np.int64(F[(OB + 1 + q) * L + j])
                 if nxt < end:
-                    load_lane(S, F, j, nxt, d, gidx, seed, x0, lo, hi, n_steps, obs_p)
+                    load_lane(S, F, j, nxt, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB)
                     ids[j] = nxt
                     nxt += 1
                 else:
@@ -246,9 +685,8 @@ def kernel(x0, gidx, lo, hi, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
                     live -= 1
 
 
-
 # ----------------------------------------------------------------------------------
-# Basin occupancy observer, on coordinate 0. Rows from OB = R + _NROWS:
+# Basin occupancy observer, on coordinate 0. Rows from OB:
 #   OB: basin of the last committed iterate, OB+1: number of basin changes,
 #   OB+2 .. : steps spent in each of the nb basins, then the nb*nb transition counts
 #   (from a to b at a*nb + b), then the first step at which each minimum's
@@ -256,18 +694,18 @@ def kernel(x0, gidx, lo, hi, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
 # A separate pass after each step, with the lane loop innermost everywhere, so it
 # vectorises on its own and leaves the step loop untouched.
 # ----------------------------------------------------------------------------------
-@nb.njit(**_JIT)
-def _observer_rows(obs_p):
-    """Per-lane buffer rows the structure's observer needs (0 without one)."""
-    if OBS == C.OBS_CHECKPOINT:
+@nb.njit(**JIT)
+def _observer_rows(obs, obs_p):
+    """Per-lane buffer rows the observer needs (0 without one)."""
+    if obs == C.OBS_CHECKPOINT:
         return 1  # the index of the next checkpoint
-    if OBS != C.OBS_OCCUPANCY:
+    if obs != C.OBS_OCCUPANCY:
         return 0
     nb_ = int(obs_p[0]) + 1
     return 2 + nb_ + nb_ * nb_ + int(obs_p[1])
 
 
-@nb.njit(**_JIT)
+@nb.njit(**JIT)
 def _basin_of(x, obs_p):
     b = 0
     for e in range(int(obs_p[0])):
@@ -275,7 +713,7 @@ def _basin_of(x, obs_p):
     return b
 
 
-@nb.njit(**_JIT)
+@nb.njit(**JIT)
 def _occupancy_reset(F, j, OB, obs_p):
     n_e, n_m, eps = int(obs_p[0]), int(obs_p[1]), obs_p[2]
     nb_ = n_e + 1
@@ -287,11 +725,10 @@ def _occupancy_reset(F, j, OB, obs_p):
         F[(OB + 2 + nb_ + nb_ * nb_ + m) * L + j] = 0.0 if abs(x - obs_p[3 + n_e + m]) <= eps else -1.0
 
 
-@nb.njit(**_JIT)
-def _occupancy_step(F, R, obs_p):
+@nb.njit(**JIT)
+def _occupancy_step(F, R, OB, obs_p):
     n_e, n_m, eps = int(obs_p[0]), int(obs_p[1]), obs_p[2]
     nb_ = n_e + 1
-    OB = R + _NROWS
     occ = OB + 2
     trans = occ + nb_
     first = trans + nb_ * nb_
@@ -326,7 +763,7 @@ def _occupancy_step(F, R, obs_p):
             F[row] = F[(R + _K) * L + j] if new_hit else F[row]
 
 
-@nb.njit(**_JIT)
+@nb.njit(**JIT)
 def _record_step(F, R, d, ids, obs_p, out_rec):
     """Full paths of the recorded trajectories: x_k into out_rec[row, k] for every lane
     that committed step k (a scalar scatter; only the record structure pays for it)."""
@@ -339,56 +776,29 @@ def _record_step(F, R, d, ids, obs_p, out_rec):
                 out_rec[row, k, c] = F[c * L + j]
 
 
-@nb.njit(**_JIT)
-def _checkpoint_values(F, d, j, land_p, obs_p):
-    """``(f(x), ||grad f(x)||, distance to the nearest minimum)`` at lane j's iterate."""
+@nb.njit(**JIT)
+def _checkpoint_step(F, R, OB, d, ids, obs_p, land, land_p, out_rec, gbuf):
+    """Values at the checkpoint steps, for the lanes that just committed one (scalar):
+    f(x_k), ||grad f(x_k)||, the distance to the nearest minimum, the learning rate."""
     n_ck, n_min = int(obs_p[0]), int(obs_p[1])
-    n_coef = int(obs_p[2])
-    f = 0.0
-    g2 = 0.0
-    if LAND == C.LAND_QUADRATIC:
-        for c in range(d):
-            dx = F[c * L + j] - land_p[d + c]
-            f += 0.5 * land_p[c] * dx * dx
-            g = land_p[c] * dx
-            g2 += g * g
-    elif LAND == C.LAND_DOUBLEWELL:
-        y = F[j]
-        f = 0.25 * (y * y - 1.0) * (y * y - 1.0)
-        g = doublewell_grad0(y)
-        g2 = g * g
-        for c in range(1, d):
-            f += 0.5 * F[c * L + j] * F[c * L + j]
-            g2 += F[c * L + j] * F[c * L + j]
-    else:
-        y = F[j]
-        base = 3 + n_ck + n_min * d
-        for q in range(n_coef):  # Horner on the antiderivative's coefficients
-            f = f * y + obs_p[base + q]
-        g = multiwell_grad(land_p[3:], int(land_p[0]), y)
-        g2 = g * g
-    best = np.inf
-    for m in range(n_min):
-        r2 = 0.0
-        for c in range(d):
-            dx = F[c * L + j] - obs_p[3 + n_ck + m * d + c]
-            r2 += dx * dx
-        best = min(best, r2)
-    return f, math.sqrt(g2), math.sqrt(best)
-
-
-@nb.njit(**_JIT)
-def _checkpoint_step(F, R, d, ids, obs_p, land_p, out_rec):
-    """Values at the checkpoint steps, for the lanes that just committed one (scalar)."""
-    n_ck = int(obs_p[0])
-    nxt_row = (R + _NROWS) * L
     for j in range(L):
         i = ids[j]
-        nxt = int(F[nxt_row + j])
+        nxt = int(F[OB * L + j])
         if i >= 0 and nxt < n_ck and F[(R + _TMP) * L + j] != 0.0:
             if F[(R + _K) * L + j] == obs_p[3 + nxt]:
-                f, gn, dist = _checkpoint_values(F, d, j, land_p, obs_p)
+                f = land_value(land, land_p, F, d, j, gbuf)
+                g2 = 0.0
+                for c in range(d):
+                    g2 += gbuf[c] * gbuf[c]
+                best = np.inf
+                for m in range(n_min):
+                    r2 = 0.0
+                    for c in range(d):
+                        dx = F[c * L + j] - obs_p[3 + n_ck + m * d + c]
+                        r2 += dx * dx
+                    best = min(best, r2)
                 out_rec[i, nxt, 0] = f
-                out_rec[i, nxt, 1] = gn
-                out_rec[i, nxt, 2] = dist
-                F[nxt_row + j] = nxt + 1.0
+                out_rec[i, nxt, 1] = math.sqrt(g2)
+                out_rec[i, nxt, 2] = math.sqrt(best)
+                out_rec[i, nxt, 3] = F[(R + _ETA) * L + j]
+                F[OB * L + j] = nxt + 1.0

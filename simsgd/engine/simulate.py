@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import _validate as V
 from .._kernels import codes as C
-from .._kernels.kernel import LANES, get_kernel
+from .._kernels.kernel import GENERIC, LANES, choose_structure, get_kernel, user_kernel
 from ..events import BasinOccupancy, Checkpoints, Exit, ExitBall, ExitBasin, RecordPaths
 from ..landscapes import Landscape
 from ..noise import NoiseModel
@@ -22,12 +22,12 @@ DIVERGE_AT = 1e100
 (or a non-finite one) is marked DIVERGED. Large enough never to trigger on a
 meaningful trajectory, small enough that ``x^3`` and squares stay finite."""
 
-_NO_NOISE = (C.NOISE_NONE, [np.inf, 0.0, 0.0, 0.0])
+_NO_NOISE = (C.NOISE_NONE, [np.inf, 0.0, 0.0, 0.0, 0.0])
 
 
 def simulate(landscape, noise, optimizer, *, x0, n_paths=20_000, n_steps=100_000, seed=0,
              stop=None, observe=(), paths=None, diverge_at=DIVERGE_AT, threads=None,
-             progress=None):
+             progress=None, _force_generic=False):
     """Run independent stochastic-gradient trajectories and report how each one ended.
 
     Trajectory ``i`` follows ``g_k = grad f(x_k) + xi_k``, ``u_k = optimizer(g_k)``,
@@ -84,6 +84,8 @@ def simulate(landscape, noise, optimizer, *, x0, n_paths=20_000, n_steps=100_000
     """
     plan = _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe, paths,
                  diverge_at, threads)
+    if _force_generic and plan["user"] is None:  # tests: the generic kernel on any input
+        plan["structure"] = plan["provenance"]["structure"] = GENERIC
     return _run(plan, progress)
 
 
@@ -169,7 +171,8 @@ def _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe
         raise ValueError(f"x0 must lie in the MultiWell's domain [lower, upper] = "
                          f"[{landscape.lower}, {landscape.upper}]")
     noise_code, noise_p = _NO_NOISE if noise is None else noise._lower()
-    opt_codes, opt_p = optimizer._lower()
+    noise_p = list(noise_p) + [0.0] * (C.NOISE_P_LEN - len(noise_p))  # radial flag: off
+    opt_codes, opt_p = optimizer._lower(dim)
     record = checkpoints = None
     if observe and isinstance(observe[0], Checkpoints):
         obs_p, grid, minima = observe[0]._lower(landscape, dim, n_steps)
@@ -184,9 +187,13 @@ def _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe
         obs_code = C.OBS_OCCUPANCY
     else:
         obs_p, obs_shape, obs_code = np.zeros(3), None, C.OBS_NONE
-    structure = (land_code, noise_code) + opt_codes + (stop_code, obs_code)
+    codes = (land_code, noise_code) + tuple(opt_codes) + (stop_code, obs_code)
+    user = None
+    if land_code == C.LAND_USER:
+        user = (landscape.value_fn, landscape.grad_fn)
+    structure = codes if user else choose_structure(codes, noise_p[4] != 0.0)
     return dict(
-        structure=structure, x0=x0a, gidx=gidx, lo=np.ascontiguousarray(lo, dtype=np.float64),
+        structure=structure, codes=np.array(codes, dtype=np.int64), user=user, x0=x0a, gidx=gidx, lo=np.ascontiguousarray(lo, dtype=np.float64),
         hi=np.ascontiguousarray(hi, dtype=np.float64),
         land_p=np.ascontiguousarray(land_p, dtype=np.float64),
         noise_p=np.ascontiguousarray(noise_p, dtype=np.float64),
@@ -236,12 +243,16 @@ def _chunks(n, threads):
 
 def _run(plan, progress):
     t_compile = time.perf_counter()
-    kern = get_kernel(plan["structure"])
+    if plan["user"] is not None:
+        kern = user_kernel(plan["structure"], *plan["user"])
+    else:
+        kern = get_kernel(plan["structure"])
     n, dim = plan["x0"].shape
     status = np.zeros(n, dtype=np.int8)
     exit_step = np.zeros(n, dtype=np.int64)
     x = np.zeros((n, dim))
-    args = (plan["x0"], plan["gidx"].astype(np.uint64), plan["lo"], plan["hi"], plan["land_p"],
+    args = (plan["x0"], plan["gidx"].astype(np.uint64), plan["lo"], plan["hi"], plan["codes"],
+            plan["land_p"],
             plan["noise_p"], plan["opt_p"], np.uint64(plan["seed"]), np.int64(plan["n_steps"]),
             float(plan["diverge_at"]))
     obs_width = 0
@@ -250,13 +261,13 @@ def _run(plan, progress):
         obs_width = 1 + nb_ + nb_ * nb_ + nm
     out_obs = np.zeros((n, obs_width), dtype=np.int64)
     rec, ck = plan["record"], plan["checkpoints"]
-    shape = rec["shape"] if rec else ((n, ck["grid"].size, 3) if ck else (0, 1, dim))
+    shape = rec["shape"] if rec else ((n, ck["grid"].size, 4) if ck else (0, 1, dim))
     out_rec = np.full(shape, np.nan)
     if rec:
         out_rec[:, 0, :] = plan["x0"][rec["rows"]]
     if ck and ck["grid"][0] == 0:
         with np.errstate(all="ignore"):
-            out_rec[:, 0, :] = Checkpoints._values(plan["landscape"], plan["x0"], ck["minima"])
+            out_rec[:, 0, :3] = Checkpoints._values(plan["landscape"], plan["x0"], ck["minima"])
     outs = (status, exit_step, x, plan["obs_p"], out_obs, plan["stop_p"], out_rec)
     kern(*args, 0, 0, *outs)  # compiles (or loads from the disk cache) on first use
     compile_s = time.perf_counter() - t_compile
@@ -283,8 +294,7 @@ def _run(plan, progress):
                 versions=_versions())
     observed = {}
     if ck:
-        eta = [t.value for t in plan["optimizer"].transforms if t.name == "scale"]
-        lr = np.where(np.isfinite(out_rec[:, :, 0]), eta[0] if eta else np.nan, np.nan)
+        lr = out_rec[:, :, 3].copy()
         observed = dict(steps=ck["grid"], f_gap=out_rec[:, :, 0] - ck["f_star"],
                         grad_norm=out_rec[:, :, 1].copy(), distance=out_rec[:, :, 2].copy(),
                         learning_rate=lr)

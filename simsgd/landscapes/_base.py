@@ -7,19 +7,25 @@ class Landscape:
     """Base class of landscape specs.
 
     Subclasses define ``value(x)`` and ``grad(x)`` on arrays of shape ``(..., dim)``,
-    ``dim`` (``None`` when any dimension works), and ``_lower(dim)``, which returns the
-    kernel code and a float64 parameter vector. Landscapes with basins also define
-    ``basin_interval(x0)``: the interval of coordinate 0 whose leaving ends the
-    basin that contains each start point.
+    ``hess(x)`` (shape ``(..., dim, dim)``), ``dim`` (``None`` when any dimension works),
+    ``minima``, ``f_star``, and ``_lower(dim)``, which returns the kernel code and a
+    float64 parameter vector laid out as ``simsgd._kernels.codes`` documents. Landscapes
+    with basins also define ``basin_interval(x0)``: the interval of coordinate 0 whose
+    leaving ends the basin that contains each start point. Landscapes with declared
+    :math:`(L_0, L_1)`-smoothness constants expose them as ``l0l1``.
     """
 
     dim = None
     basin_edges = None  #: sorted edges of the basins of coordinate 0, or None
+    l0l1 = None  #: declared (L0, L1) constants, or None when none are declared
 
     def value(self, x):  # pragma: no cover - interface
         raise NotImplementedError
 
     def grad(self, x):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def hess(self, x):  # pragma: no cover - interface
         raise NotImplementedError
 
     def _lower(self, dim):  # pragma: no cover - interface

@@ -48,6 +48,13 @@ class DoubleWell(Landscape):
         g[..., 0] = x[..., 0] ** 3 - x[..., 0]
         return g
 
+    def hess(self, x):
+        r"""Hessian :math:`\mathrm{diag}(3x_0^2 - 1, 1, \dots, 1)`, shape ``(..., dim, dim)``."""
+        x = self._as_points(x)
+        h = np.ones_like(x)
+        h[..., 0] = 3.0 * x[..., 0] ** 2 - 1.0
+        return h[..., None] * np.eye(x.shape[-1])
+
     basin_edges = (0.0,)
 
     def basin_interval(self, x0):
@@ -171,6 +178,11 @@ class MultiWell(Landscape):
         x = self._as_points(x)
         return np.prod(x[..., None] - self._c, axis=-1)
 
+    def hess(self, x):
+        """``f''`` as a 1x1 Hessian: shape ``(..., 1, 1)`` for ``x`` of shape ``(..., 1)``."""
+        x = self._as_points(x)
+        return self.second_derivative(x)[..., None]
+
     @property
     def basin_edges(self):
         """The maxima: they separate the basins."""
@@ -184,4 +196,8 @@ class MultiWell(Landscape):
         return np.searchsorted(self.maxima, np.asarray(x, dtype=np.float64))
 
     def _lower(self, dim):
-        return C.LAND_MULTIWELL, np.concatenate([[self._c.size, self.lower, self.upper], self._c])
+        # the antiderivative's n + 2 coefficients follow, for f(x) in the kernel
+        # (checkpoints, Polyak steps); the gradient reads only the first n + 3 numbers
+        coef = np.polyint(np.poly(self._c))
+        return C.LAND_MULTIWELL, np.concatenate([[self._c.size, self.lower, self.upper], self._c,
+                                                 coef])

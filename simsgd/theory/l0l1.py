@@ -6,7 +6,8 @@ arXiv:1905.11881). With :math:`G = \|\nabla f(x)\|` it gives the descent bound
 :math:`f(x - t \nabla f/G) \le f(x) - tG + \frac{L_0 + L_1 G}{L_1^2}\varphi(L_1 t)`,
 :math:`\varphi(s) = e^s - s - 1`, whose minimiser is :func:`best_step`. Clipped GD
 (:func:`zhang_clipped_gd`) needs a number of iterations polynomial in the constants, while
-fixed-step GD can need exponentially many (:func:`gd_iterations_cosh`). With asymmetric
+fixed-step GD can need exponentially many (:func:`gd_iterations_cosh`). A landscape's
+declared constants are read with :func:`constants_of`. With asymmetric
 noise clipped SGD settles away from the optimum (:func:`clipping_bias_fixed_point`,
 Koloskova, Hendrikx, Stich, ICML 2023, arXiv:2305.01588).
 """
@@ -119,6 +120,47 @@ def declared_l0l1(name, **params):
     if a.ndim != 1 or a.size < 1 or not np.all(np.isfinite(a)) or not np.all(a > 0):
         raise ValueError(f"a must be a 1-D array of finite entries > 0, got {params['a']!r}")
     return (float(16.0 * a.max() ** 6 / (L1**2 * a.min() ** 2)), L1)
+
+
+def constants_of(landscape):
+    r"""The declared :math:`(L_0, L_1)` of a landscape, for the predictions of this module.
+
+    Reads the landscape's ``l0l1`` attribute (duck-typed: this module imports nothing from
+    :mod:`simsgd.landscapes`), e.g.
+    ``zhang_clipped_gd(*constants_of(sg.landscapes.Cosh()), delta, eps)``.
+
+    Parameters
+    ----------
+    landscape : object
+        A landscape with an ``l0l1`` attribute: ``(L0, L1)`` or ``None``.
+
+    Returns
+    -------
+    tuple of float
+        ``(L0, L1)``.
+
+    Raises
+    ------
+    ValueError
+        When the landscape declares no constants: ``ExpSquare`` (``exp(x^2)`` is not
+        :math:`(L_0, L_1)`-smooth) or a landscape outside the :math:`(L_0, L_1)` family.
+
+    Examples
+    --------
+    >>> import simsgd as sg
+    >>> constants_of(sg.landscapes.Exp(-3.0))
+    (0.0, 3.0)
+    """
+    constants = getattr(landscape, "l0l1", None)
+    if constants is None:
+        if type(landscape).__name__ == "ExpSquare":
+            raise ValueError("landscape ExpSquare has no (L0, L1): exp(x^2) is not "
+                             "(L0, L1)-smooth (its Hessian (2 + 4x^2) e^{x^2} outgrows "
+                             "L0 + L1 |2x e^{x^2}| for every (L0, L1)); it is a negative control")
+        raise ValueError(f"landscape {type(landscape).__name__} declares no (L0, L1) constants "
+                         "(l0l1 is None); use Cosh, Exp, Quartic, LogCosh or Logistic")
+    L0, L1 = constants
+    return float(L0), float(L1)
 
 
 def best_step(L0, L1, G):
