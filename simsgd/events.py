@@ -184,7 +184,8 @@ class Checkpoints:
     :math:`x_k` to the nearest listed minimum, per path, at a grid of steps.
 
     ``res.observed`` gets ``steps`` (the grid) and ``f_gap``, ``grad_norm``,
-    ``distance``, each of shape ``(n_paths, n_checkpoints)``, and ``learning_rate`` of
+    ``distance`` (NaN for a landscape without minima), each of shape
+    ``(n_paths, n_checkpoints)``, and ``learning_rate`` of
     the same shape: the step size in force, recorded in the kernel by the chain's last
     step-size-setting transform (``scale``, a schedule, an adaptive rule) for the step
     that produced ``x_k``; NaN at step 0, for a chain that sets no step size, and where
@@ -225,7 +226,9 @@ class Checkpoints:
     def _lower(self, landscape, dim, n_steps):
         grid = self._grid(n_steps)
         minima = np.asarray(landscape.minima, dtype=np.float64)
-        if dim == 1:
+        if minima.size == 0:
+            minima = np.zeros((0, dim))
+        elif dim == 1:
             minima = minima.reshape(-1, 1)
         elif minima.ndim == 1:  # one minimiser (a Quadratic's centre), maybe a scalar
             minima = np.broadcast_to(minima, (dim,))[None, :]
@@ -238,5 +241,8 @@ class Checkpoints:
         """NumPy twin of the kernel's values, for step 0: shape (n, 3)."""
         f = np.asarray(landscape.value(x), dtype=np.float64).reshape(-1)
         g = np.linalg.norm(np.asarray(landscape.grad(x), dtype=np.float64).reshape(x.shape), axis=1)
-        d = np.min(np.linalg.norm(x[:, None, :] - minima[None], axis=2), axis=1)
+        if minima.shape[0] == 0:  # no minimum (Exp, Logistic): no distance to report
+            d = np.full(x.shape[0], np.nan)
+        else:
+            d = np.min(np.linalg.norm(x[:, None, :] - minima[None], axis=2), axis=1)
         return np.stack([f, g, d], axis=1)

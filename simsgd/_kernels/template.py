@@ -799,6 +799,6 @@ def _checkpoint_step(F, R, OB, d, ids, obs_p, land, land_p, out_rec, gbuf):
                     best = min(best, r2)
                 out_rec[i, nxt, 0] = f
                 out_rec[i, nxt, 1] = math.sqrt(g2)
-                out_rec[i, nxt, 2] = math.sqrt(best)
+                out_rec[i, nxt, 2] = math.sqrt(best) if n_min > 0 else np.nan
                 out_rec[i, nxt, 3] = F[(R + _ETA) * L + j]
                 F[OB * L + j] = nxt + 1.0
