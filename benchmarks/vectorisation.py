@@ -2,8 +2,14 @@
 
 Compiles, from scratch, the kernel of every structure reached by a list of public
 configurations (every landscape, noise, optimiser and stop family), then inspects the
-step function the kernel runs for that configuration (``step_1d`` in 1-D, ``step_nd``
-otherwise) and prints one JSON line per configuration and a summary line:
+functions the kernel runs for that configuration and prints one JSON line per
+configuration and a summary line. A specialised hot path runs ``step_1d`` (the fused
+1-D step) or ``step_nd``; the generic kernel runs one function per phase: the noise
+law's own lane loop (``_lanes_draw_<law>``), ``phase_grad``, ``phase_transforms`` and
+``phase_update``, each holding one lane loop per component behind a run-time dispatch.
+A row is vectorised when every inspected function has packed vector loops (a phase
+function counts its vector loops over all its components, so the row's ``functions``
+field gives the detail):
 
     python benchmarks/vectorisation.py    # exit 1 if any 1-D configuration is not vectorised
 
@@ -94,6 +100,15 @@ def configurations():
         ("doublewell2/pareto/truncated_sgd/exit", dw2, par, trunc, w2, ex0),
         ("doublewell2/compound/clip_coord+scale/basin", dw2, comp, coord, w2, basin),
         ("doublewell2/clipped_pareto/clipped_sgd/basin", dw2, clipped, clip, w2, basin),
+        # the component library's families (W4-like)
+        ("doublewell1/stable/sgd/exit", dw1, N_.Stable(1.5), sgd, -1.0, ex0),
+        ("stochastic_quadratic1/none/sgd/-", L_.StochasticQuadratic([0.2, 1.8], 1), None, sgd,
+         1.0, None),
+        ("doublewell1/pareto/sgdm/exit", dw1, par, O_.sgdm(0.01, 0.9), -1.0, ex0),
+        ("cosh3/gaussian/normalized_sgd/-", L_.Cosh(dim=3), gauss, O_.normalized_sgd(0.01),
+         z3, None),
+        ("quadratic3/radial_pareto/adaptive_bb/-", q3, N_.Radial(par),
+         O_.adaptive_sgd("bb"), z3, None),
     ]
 
 
@@ -142,16 +157,25 @@ def main(argv=None):
             wall = time.perf_counter() - t0
             st = tuple(int(c) for c in res.provenance["structure"])
             dim = int(res.provenance["dim"])
-            fn = "step_1d" if dim == 1 else "step_nd"
             kern = K._REGISTRY[res.provenance["structure"]]
-            key = (st, fn)
-            if key not in seen:
-                seen[key] = inspect(kern.py_func.__globals__[fn])
-            info = seen[key]
-            row = dict(config=name, structure=list(st), dim=dim, function=fn,
-                       vectorised=info["vectorised"], packed=info["packed"],
-                       scalar=info["scalar"], vector_loops=info["vector_loops"],
-                       ir_calls=info["calls"], asm_calls=info["asm_calls"],
+            if st != K.GENERIC:
+                fns = ["step_1d" if dim == 1 else "step_nd"]
+            else:
+                law = noise.noise if isinstance(noise, N_.Clipped) else noise
+                law = law.noise if isinstance(law, N_.Radial) else law
+                fns = ([f"_lanes_{K.SAMPLERS[law._lower()[0]]}"] if law is not None else [])
+                fns += ["phase_grad", "phase_transforms", "phase_update"]
+            infos = {}
+            for fn in fns:
+                if (st, fn) not in seen:
+                    seen[(st, fn)] = inspect(kern.py_func.__globals__[fn])
+                infos[fn] = seen[(st, fn)]
+            row = dict(config=name, structure=list(st), dim=dim,
+                       vectorised=all(i["vectorised"] for i in infos.values()),
+                       functions={fn: dict(vectorised=i["vectorised"], packed=i["packed"],
+                                           scalar=i["scalar"], vector_loops=i["vector_loops"],
+                                           asm_calls=i["asm_calls"])
+                                  for fn, i in infos.items()},
                        first_call_s=round(wall, 2))
             rows.append(row)
             print(json.dumps(row), flush=True)
@@ -161,7 +185,7 @@ def main(argv=None):
     failed = [r["config"] for r in one_d if not r["vectorised"]]
     summary = dict(summary=True, configurations=len(rows),
                    vectorised=sum(r["vectorised"] for r in rows),
-                   structures=len({(tuple(r["structure"]), r["function"]) for r in rows}),
+                   structures=len({tuple(r["structure"]) for r in rows}),
                    one_d=len(one_d), one_d_vectorised=sum(r["vectorised"] for r in one_d),
                    one_d_not_vectorised=failed, numba=numba.__version__,
                    cpu=numba.config.CPU_NAME or _host_cpu(),

@@ -84,3 +84,45 @@ def test_specialised_and_generic_kernels_agree_bit_for_bit(case):
     assert a.provenance["structure"] != b.provenance["structure"]
     for f in ("status", "exit_step", "x"):
         np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+
+
+# --------------------------------------------------------------------------------------
+# Transform invariants through the kernel. On Quadratic(0) from x0 = 0 the stochastic
+# gradient is the noise itself, so one step moves x by exactly the chain's output u.
+# --------------------------------------------------------------------------------------
+FLAT3 = sg.landscapes.Quadratic(0.0)
+HEAVY = sg.noise.Pareto(1.2)  # heavy tails: many draws far above the clip level
+
+
+def _one_step(opt, dim=3, n=4000, noise=HEAVY):
+    res = sg.simulate(FLAT3, noise, opt, x0=np.zeros(dim), n_paths=n, n_steps=1, seed=11,
+                      progress=False)
+    return res.x  # = u
+
+
+def test_clip_by_norm_bounds_the_norm_and_is_idempotent():
+    O = sg.optimizers
+    c = 2.0
+    u = _one_step(O.chain(O.clip_by_norm(c), O.scale(1.0)))
+    norms = np.linalg.norm(u, axis=1)
+    assert np.all(norms <= c * (1 + 2.0**-36))  # the documented slack, see clip_by_norm
+    assert np.mean(norms > 0.999 * c) > 0.5  # the clip was active for most draws
+    twice = _one_step(O.chain(O.clip_by_norm(c), O.clip_by_norm(c), O.scale(1.0)))
+    np.testing.assert_array_equal(twice, u)
+
+
+def test_momentum_zero_is_plain_sgd_bit_for_bit():
+    O = sg.optimizers
+    kw = dict(x0=[1.0, -2.0], n_paths=300, n_steps=500, seed=5, progress=False)
+    land = sg.landscapes.DoubleWell(dim=2)
+    a = sg.simulate(land, sg.noise.Gaussian(0.5), O.sgd(0.05), **kw)
+    b = sg.simulate(land, sg.noise.Gaussian(0.5), O.sgdm(0.05, 0.0), **kw)
+    np.testing.assert_array_equal(a.x, b.x)
+    np.testing.assert_array_equal(a.exit_step, b.exit_step)
+
+
+def test_sign_gives_minus_one_zero_or_one():
+    O = sg.optimizers
+    u = _one_step(O.chain(O.sign(), O.scale(1.0)), noise=sg.noise.CompoundPareto(1.5, 0.5, 1.0))
+    assert set(np.unique(u)) <= {-1.0, 0.0, 1.0}
+    assert {-1.0, 0.0, 1.0} <= set(np.unique(u))  # zeros come from steps without a jump

@@ -50,7 +50,11 @@ NOISE_P_LEN = 5
 # ---------------------------------------------------------------------------------
 T_NONE = 0
 T_SCALE = 1  # [eta]: v <- -eta v
-T_CLIP_NORM = 2  # [c]: v <- v min(1, c / ||v||)
+T_CLIP_NORM = 2  # [c]: v <- v c / ||v|| when ||v||^2 > c^2 CLIP_SLACK (d >= 2; clamp in 1-D)
+# A clipped vector's computed squared norm can round above c^2 by ~(d + 6) ulps; the slack
+# (2^-36, i.e. norms within 7.3e-12 relative of c count as at the limit) makes clipping
+# idempotent in floating point for d up to ~65,000: clipping twice equals clipping once.
+CLIP_SLACK = 1.0 + 2.0**-36
 T_CLIP_COORD = 3  # [c]: v_j <- clamp(v_j, -c, c)
 T_NORMALIZE = 4  # [eps]: v <- v / (||v|| + eps); v = 0 stays 0
 T_SIGN = 5  # []: v_j <- sign(v_j) in {-1, 0, 1}

@@ -102,7 +102,7 @@ class ChainReference:
         if code == C.T_CLIP_NORM:
             c = p[0]
             n2 = _sumsq(v)
-            over = n2 > c * c
+            over = n2 > c * c * C.CLIP_SLACK
             return np.where(over[:, None], v * (c / np.sqrt(np.where(over, n2, 1.0)))[:, None], v)
         if code == C.T_NORMALIZE:
             den = np.sqrt(_sumsq(v)) + p[0]

@@ -23,8 +23,10 @@ def scale(eta):
 def clip_by_norm(c):
     """``v <- v min(1, c / ||v||)``: Euclidean-norm clipping at ``c > 0``.
 
-    Rescales by ``c / ||v||`` only when ``||v||^2 > c^2``; in 1-D it is the clamp to
-    ``[-c, c]``.
+    Rescales by ``c / ||v||`` only when ``||v||^2 > c^2 (1 + 2^-36)``; in 1-D it is the
+    clamp to ``[-c, c]``. The slack (norms within 7.3e-12 relative of ``c`` count as at
+    the limit) absorbs the rounding of a clipped vector's norm, so clipping twice equals
+    clipping once bit for bit, and ``||u|| <= c (1 + 7.3e-12)``.
     """
     c = V.positive("c", c)
     return Transform("clip_by_norm", (("c", c),), C.T_CLIP_NORM, (c,))
