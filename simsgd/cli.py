@@ -11,7 +11,7 @@ import os
 import sys
 import time
 
-STUDIES = ("exit_time_scaling",)
+STUDIES = ("exit_time_scaling", "deterministic_mechanism")
 
 
 def _study(name):

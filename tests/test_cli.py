@@ -47,3 +47,9 @@ def test_reproduce_quick_end_to_end(tmp_path):
     assert verdicts <= {"agrees", "disagrees", "inconclusive"}
     assert len(side["rows"]) == 8
     assert os.path.exists(out / "verdicts.md")
+    # the Patel study: its growth-rate rows are tight LLN checks of the batch sampling
+    # (each a 99% two-sided z-test on 4,000 paths at a fixed seed)
+    assert (out / "deterministic_mechanism.png").stat().st_size > 10_000
+    patel = json.loads((out / "deterministic_mechanism.json").read_text())
+    growth = [r for r in patel["rows"] if r["claim"].startswith("growth rate")]
+    assert len(growth) == 6 and all(r["verdict"] == "agrees" for r in growth), growth

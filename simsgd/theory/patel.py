@@ -274,6 +274,8 @@ def c_as(q, batch_size, max_batches=MAX_BATCHES):
             return Prediction(float(lo), "tight", REF, valid)
         if not math.isfinite(g(lo)):  # lo is a pole: step just inside, where g is finite
             lo = lo * (1.0 + 1e-12)
+            if lo >= hi:  # C_ms sat on a pole within rounding of the next one: no interval
+                continue
         if math.isinf(hi):
             top = 2.0 * lo
             while g(top) <= 0:  # g -> +inf as C -> inf (g ~ log C)
