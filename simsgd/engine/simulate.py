@@ -171,7 +171,6 @@ def _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe
         raise ValueError(f"x0 must lie in the MultiWell's domain [lower, upper] = "
                          f"[{landscape.lower}, {landscape.upper}]")
     noise_code, noise_p = _NO_NOISE if noise is None else noise._lower()
-    noise_p = list(noise_p) + [0.0] * (C.NOISE_P_LEN - len(noise_p))  # radial flag: off
     opt_codes, opt_p = optimizer._lower(dim)
     record = checkpoints = None
     if observe and isinstance(observe[0], Checkpoints):
@@ -193,7 +192,8 @@ def _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe
         user = (landscape.value_fn, landscape.grad_fn)
     structure = codes if user else choose_structure(codes, noise_p[4] != 0.0)
     return dict(
-        structure=structure, codes=np.array(codes, dtype=np.int64), user=user, x0=x0a, gidx=gidx, lo=np.ascontiguousarray(lo, dtype=np.float64),
+        structure=structure, codes=np.array(codes, dtype=np.int64), user=user, x0=x0a,
+        gidx=gidx, lo=np.ascontiguousarray(lo, dtype=np.float64),
         hi=np.ascontiguousarray(hi, dtype=np.float64),
         land_p=np.ascontiguousarray(land_p, dtype=np.float64),
         noise_p=np.ascontiguousarray(noise_p, dtype=np.float64),
@@ -252,9 +252,8 @@ def _run(plan, progress):
     exit_step = np.zeros(n, dtype=np.int64)
     x = np.zeros((n, dim))
     args = (plan["x0"], plan["gidx"].astype(np.uint64), plan["lo"], plan["hi"], plan["codes"],
-            plan["land_p"],
-            plan["noise_p"], plan["opt_p"], np.uint64(plan["seed"]), np.int64(plan["n_steps"]),
-            float(plan["diverge_at"]))
+            plan["land_p"], plan["noise_p"], plan["opt_p"], np.uint64(plan["seed"]),
+            np.int64(plan["n_steps"]), float(plan["diverge_at"]))
     obs_width = 0
     if plan["obs_shape"] is not None:
         nb_, nm = plan["obs_shape"]
