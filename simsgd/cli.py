@@ -11,7 +11,7 @@ import os
 import sys
 import time
 
-STUDIES = ("exit_time_scaling", "deterministic_mechanism")
+STUDIES = ("exit_time_scaling", "deterministic_mechanism", "l0l1_clipping")
 
 
 def _study(name):

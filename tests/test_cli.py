@@ -53,3 +53,7 @@ def test_reproduce_quick_end_to_end(tmp_path):
     patel = json.loads((out / "deterministic_mechanism.json").read_text())
     growth = [r for r in patel["rows"] if r["claim"].startswith("growth rate")]
     assert len(growth) == 6 and all(r["verdict"] == "agrees" for r in growth), growth
+    # the (L0,L1) study: the cosh iteration counts are deterministic and compared exactly
+    l0l1 = json.loads((out / "l0l1_clipping.json").read_text())
+    counts = [r for r in l0l1["rows"] if r["claim"].startswith("iterations")]
+    assert len(counts) == 9 and all(r["verdict"] == "agrees" for r in counts), counts

@@ -118,3 +118,13 @@ def test_bootstrap_slope_widens_on_curvature_and_refuses_few_points():
     assert straight.se < 1e-9 and curved.se > 0.05
     with pytest.raises(InsufficientDataError, match="4 points"):
         sg.stats.loglog_slope_bootstrap([1, 2, 4], [1, 2, 4], [0.1, 0.1, 0.1])
+
+
+@pytest.mark.parametrize("kind, value, expected", [
+    ("tight", 1067.0, "agrees"), ("tight", 1068.0, "disagrees"),
+    ("lower", 1000.0, "agrees"), ("lower", 2000.0, "disagrees"),
+    ("upper", 2000.0, "agrees"), ("upper", 1000.0, "disagrees")])
+def test_exact_measurements_compare_as_numbers(kind, value, expected):
+    # a deterministic count (se 0) would otherwise always be "inconclusive"
+    pred = sg.theory.Prediction(value, kind, "test")
+    assert sg.stats.verdict(sg.stats.exact(1067), pred)[0] == expected

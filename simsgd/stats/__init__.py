@@ -10,10 +10,10 @@ from .exit_times import (ExponentialLawTest, SurvivalCurve, exponential_law_test
 from .proportions import HeavyTailWarning, heavy_tailed_mean, wilson
 from .slopes import local_slopes, loglog_slope, loglog_slope_bootstrap
 from .tail_index import hill, multi_m_tail_index
-from .verdict import VERDICTS, verdict
+from .verdict import VERDICTS, exact, verdict
 
 __all__ = ["Estimate", "InsufficientDataError", "mean_exit_time", "loglog_slope", "loglog_slope_bootstrap", "local_slopes",
-           "verdict", "VERDICTS",
+           "verdict", "VERDICTS", "exact",
            "exponential_mle", "kaplan_meier", "km_median", "restricted_mean",
            "exponential_law_test", "SurvivalCurve", "ExponentialLawTest",
            "wilson", "heavy_tailed_mean", "HeavyTailWarning",

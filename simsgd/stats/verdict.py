@@ -7,6 +7,8 @@ from scipy import stats
 from .estimate import Estimate
 
 VERDICTS = ("agrees", "disagrees", "inconclusive")
+EXACT = "exact"
+"""``Estimate.method`` of a deterministic measurement (se 0), compared exactly."""
 
 
 def verdict(measured, predicted, *, level=0.99, max_rel_halfwidth=0.25):
@@ -17,7 +19,9 @@ def verdict(measured, predicted, *, level=0.99, max_rel_halfwidth=0.25):
     comparison for an unbiased estimator), disagrees otherwise. An upper bound agrees
     when :math:`m - z\,se \le p` (one-sided), a lower bound when :math:`m + z\,se \ge p`.
     Inconclusive when the measurement's CI half-width at ``level`` exceeds
-    ``max_rel_halfwidth * |p|``: then agreement would say nothing.
+    ``max_rel_halfwidth * |p|``: then agreement would say nothing. A deterministic
+    measurement (``method == "exact"``, from :func:`exact`) is compared as a number: equal
+    (tight kinds) or on the right side (bounds) within a relative 1e-12.
 
     Parameters
     ----------
@@ -32,6 +36,13 @@ def verdict(measured, predicted, *, level=0.99, max_rel_halfwidth=0.25):
     if not isinstance(measured, Estimate):
         raise TypeError(f"measured must be an Estimate, got {measured!r}")
     m, se, p = measured.value, measured.se, float(predicted.value)
+    if measured.method == EXACT:
+        # a deterministic computation (no noise, one path): compared as numbers, to a
+        # relative 1e-12 that absorbs rounding; z is reported as 0 or +-inf
+        tol = 1e-12 * max(1.0, abs(p))
+        ok = {"upper": m <= p + tol, "lower": m >= p - tol}.get(predicted.kind, abs(m - p) <= tol)
+        return ("agrees" if ok else "disagrees"), (0.0 if abs(m - p) <= tol
+                                                   else math.copysign(math.inf, m - p))
     if not (math.isfinite(m) and math.isfinite(se) and se > 0):
         return "inconclusive", float("nan")
     z = float((m - p) / se)
@@ -46,3 +57,9 @@ def verdict(measured, predicted, *, level=0.99, max_rel_halfwidth=0.25):
     else:
         ok = z >= -zc
     return ("agrees" if ok else "disagrees"), z
+
+
+def exact(value):
+    """An :class:`Estimate` of a deterministic computation: se 0, compared exactly."""
+    v = float(value)
+    return Estimate(v, 0.0, v, v, n=1, method=EXACT)
