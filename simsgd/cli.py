@@ -1,8 +1,10 @@
 """The ``simsgd`` command.
 
 ``simsgd reproduce --quick`` runs every study at quick scale, writes ``figures/<study>.png``
-and ``figures/<study>.json``, prints the verdict table and writes ``figures/verdicts.md``.
-``simsgd list`` lists the studies. Bad arguments exit with status 2 and one line.
+and ``figures/<study>.json``, prints the verdict table and writes ``figures/REPORT.md``
+(one row per claim of every study saved in the folder). ``simsgd plot NAME`` redraws a
+figure from its saved JSON without simulating. ``simsgd list`` lists the studies. Bad
+arguments exit with status 2 and one line.
 """
 
 import argparse
@@ -29,18 +31,21 @@ def _parser():
     rp.add_argument("--seed", type=int, default=0)
     rp.add_argument("--out", default="figures", help="output folder (default: figures)")
     rp.add_argument("--no-progress", action="store_true")
+    pp = sub.add_parser("plot", help="redraw figures from their saved JSON (no simulation)")
+    pp.add_argument("studies", nargs="+", help="studies to redraw")
+    pp.add_argument("--out", default="figures", help="folder of the saved results")
     sub.add_parser("list", help="list the studies")
     return p
 
 
-def _verdict_markdown(rows):
-    lines = ["| study | claim | predicted | measured ± 95% CI | verdict (99%) |",
-             "|---|---|---|---|---|"]
-    for r in rows:
-        half = (r["ci_high"] - r["ci_low"]) / 2
-        lines.append(f"| {r['study']} | {r['claim']} | {r['predicted']:.4g} | "
-                     f"{r['measured']:.4g} ± {half:.2g} | {r['verdict']} |")
-    return "\n".join(lines) + "\n"
+def _write_report(out, report):
+    """REPORT.md from every study saved in ``out``, in the order of STUDIES."""
+    saved = [(name, report.load(os.path.join(out, f"{name}.json"))) for name in STUDIES
+             if os.path.exists(os.path.join(out, f"{name}.json"))]
+    path = os.path.join(out, "REPORT.md")
+    with open(path, "w") as fh:
+        fh.write(report.markdown_report(saved))
+    return path
 
 
 def main(argv=None):
@@ -55,6 +60,16 @@ def main(argv=None):
     if unknown:
         parser.exit(2, f"simsgd: error: unknown study {unknown[0]!r}; available: "
                        f"{', '.join(STUDIES)}\n")
+    if args.command == "plot":
+        from . import report
+
+        for name in args.studies:
+            path = os.path.join(args.out, f"{name}.json")
+            if not os.path.exists(path):
+                parser.exit(2, f"simsgd: error: no saved result {path}; run "
+                               f"`simsgd reproduce {name}` first\n")
+            print(_study(name).plot(report.load(path), os.path.join(args.out, f"{name}.png")))
+        return 0
     if args.seed < 0:
         parser.exit(2, f"simsgd: error: --seed must be >= 0, got {args.seed}\n")
     from . import report
@@ -71,10 +86,9 @@ def main(argv=None):
         print(f"{name}: wrote {fig} and {path}", file=sys.stderr)
         rows.extend(result["rows"])
     print(report.verdict_table(rows))
-    with open(os.path.join(args.out, "verdicts.md"), "w") as fh:
-        fh.write(_verdict_markdown(rows))
-    print(f"\n{len(rows)} verdicts in {time.perf_counter() - t0:.0f} s; "
-          f"table in {os.path.join(args.out, 'verdicts.md')}", file=sys.stderr)
+    path = _write_report(args.out, report)
+    print(f"\n{len(rows)} verdicts in {time.perf_counter() - t0:.0f} s; report in {path}",
+          file=sys.stderr)
     return 0
 
 

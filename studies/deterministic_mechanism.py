@@ -40,6 +40,7 @@ Q2 = np.array([0.2, 1.8])
 Q10 = np.tile(Q2, 5)
 K_STEPS = 400
 SCALES = {
+    "tiny": dict(n=200, n_wells=64, steps_wells=300),
     "quick": dict(n=4000, n_wells=2000, steps_wells=2000),
     "paper": dict(n=40000, n_wells=20000, steps_wells=5000),
 }

@@ -18,8 +18,24 @@ Setting. :math:`f = x^2/2` with basin edges at :math:`\pm 0.5`, start at 0,
    (:math:`C^* = 2.828` for :math:`l^* = 1`, :math:`C^* = 13.245` for :math:`l^* = 2`),
    and the implied :math:`C^* = 1/(\lambda^* E\tau)`.
 
+3. The staircase in b at fixed :math:`\eta` (compound noise): :math:`E\tau` against the
+   truncation level, with the step at :math:`b = r` (l* from 2 to 1); the closed forms are
+   drawn where the regime condition :math:`\eta w_{min} \le r - (l^*-1) b` holds.
+4. The limit law is exponential: for the two compound runs of part 2, the coefficient of
+   variation (1) and median/mean (ln 2) of the exit times, with bootstrap CIs, and the KS
+   p-value.
+5. The Gaussian control: with :math:`\xi \sim N(0, \sigma^2)`, exits are set by barrier
+   height, not width. By Freidlin-Wentzell, :math:`\log E\tau \approx 2\Delta V /
+   (\eta\sigma^2)` + lower-order terms, so :math:`\log E\tau` is linear in :math:`1/\eta`
+   with slope :math:`2\Delta V/\sigma^2`. Two basins of equal height
+   :math:`\Delta V = \kappa r^2/2 = 1/8` but different widths (:math:`\kappa = 1, r =
+   0.5` and :math:`\kappa = 1/4, r = 1`) must give the same slope (an ``asymptotic``
+   prediction: the prefactor's :math:`\log(1/\eta)` terms bend the fit at finite
+   :math:`\eta`).
+
 Mean exit times use the censored ratio estimator (``sg.stats.mean_exit_time``): censored
-paths enter through their time on test.
+paths enter through their time on test. Quick scale takes about 100 s on 2 cores; paper
+scale about 25 minutes.
 """
 
 import math
@@ -34,19 +50,42 @@ ALPHA = 1.5
 R = 0.5
 B_VALUES = (0.6, 0.3, 0.2)
 SCALES = {
-    # eta grid (0.04 halving), paths per point for the slopes; paths for the constants
-    "quick": dict(etas=0.04 * 0.5 ** np.arange(8), n_slope=1000, n_const=(4000, 2000)),
-    "paper": dict(etas=0.04 * 0.5 ** np.arange(9), n_slope=10000, n_const=(40000, 20000)),
+    # eta grid (0.04 halving), paths per point for the slopes; paths for the constants,
+    # the staircase and the Gaussian control
+    "tiny": dict(etas=0.04 * 0.5 ** np.arange(3), n_slope=200, n_const=(400, 100),
+                 n_stair=50, n_gauss=50),
+    "quick": dict(etas=0.04 * 0.5 ** np.arange(8), n_slope=1000, n_const=(4000, 2000),
+                  n_stair=300, n_gauss=400),
+    "paper": dict(etas=0.04 * 0.5 ** np.arange(9), n_slope=10000, n_const=(40000, 20000),
+                  n_stair=5000, n_gauss=10000),
 }
+B_STAIR = (0.3, 0.35, 0.4, 0.45, 0.49, 0.51, 0.55, 0.6)
+GAUSS = dict(sigma=1.0, inv_etas=(20.0, 24.0, 28.0, 32.0),
+             basins=((1.0, 0.5), (0.25, 1.0)))  # (kappa, r) with kappa r^2 / 2 = 1/8
 COMPOUND = dict(rate=0.001, w_min=20.0, eta=0.01)
 HORIZON = 10**9  # far beyond every mean exit here: censoring stays negligible and is reported
 
 
-def _exit_estimate(eta, b, noise, n_paths, seed):
-    res = sg.simulate(sg.landscapes.Quadratic(1.0, edges=(-R, R)), noise,
-                      sg.optimizers.truncated_sgd(eta, b), x0=0.0, n_paths=n_paths,
-                      n_steps=HORIZON, seed=seed, stop=sg.events.ExitBasin(), progress=False)
+def _exit_estimate(eta, b, noise, n_paths, seed, kappa=1.0, r=R):
+    opt = sg.optimizers.truncated_sgd(eta, b) if b else sg.optimizers.sgd(eta)
+    res = sg.simulate(sg.landscapes.Quadratic(kappa, edges=(-r, r)), noise, opt, x0=0.0,
+                      n_paths=n_paths, n_steps=HORIZON, seed=seed, stop=sg.events.ExitBasin(),
+                      progress=False)
     return sg.stats.mean_exit_time(res.exit_step, res.status), res
+
+
+def _semilog_slope(x, means, ses):
+    """WLS fit of log(mean) = c + s x (weights 1/se(log mean)^2 = (mean/se)^2), with the
+    slope's SE scaled by the fit's reduced chi-square when that exceeds 1 (Birge)."""
+    y = np.log(means)
+    w = (np.asarray(means) / np.asarray(ses)) ** 2
+    X = np.column_stack([np.ones_like(x), x])
+    cov = np.linalg.inv(X.T @ (w[:, None] * X))
+    beta = cov @ (X.T @ (w * y))
+    chi2 = float(np.sum(w * (y - X @ beta) ** 2) / max(len(x) - 2, 1))
+    se = math.sqrt(cov[1, 1] * max(chi2, 1.0))
+    return sg.stats.Estimate(float(beta[1]), se, beta[1] - 1.96 * se, beta[1] + 1.96 * se,
+                             n=len(x), method=f"WLS on log E tau vs 1/eta, red. chi2 {chi2:.2g}")
 
 
 def run(scale="quick", seed=0, progress=True):
@@ -58,7 +97,8 @@ def run(scale="quick", seed=0, progress=True):
     tasks = [(b, float(eta)) for b in B_VALUES for eta in cfg["etas"]]
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(tasks) + 2, desc=NAME, unit="point", disable=not progress)
+    n_extra = len(B_STAIR) + len(GAUSS["inv_etas"]) * len(GAUSS["basins"])
+    bar = tqdm(total=len(tasks) + 2 + n_extra, desc=NAME, unit="point", disable=not progress)
     rows, slopes, points = [], [], []
     for bi, b in enumerate(B_VALUES):
         lstar = sg.theory.heavy_tails.l_star(R, b)
@@ -116,10 +156,71 @@ def run(scale="quick", seed=0, progress=True):
         constants.append(dict(l_star=lstar, b=b, predicted_tau=pred.value, tau=est,
                               c_star_predicted=c_star.value, c_star_measured=c_meas,
                               c_star_se=c_se, n=n))
+        # the limit law: scaled exit times are Exp(1)
+        law = sg.stats.exponential_law_test(res.exit_step, res.status, seed=seed)
+        valid = "eta -> 0 (scaled exit times -> Exp(1))"
+        rows.append(sg.report.row(f"CV of exit times, compound, l*={lstar}",
+                                  sg.theory.Prediction(1.0, "asymptotic", ht.REF, valid), law.cv,
+                                  note=f"KS p = {law.p_value:.2g} against Exp(mean)"))
+        rows.append(sg.report.row(f"median/mean of exit times, compound, l*={lstar}",
+                                  sg.theory.Prediction(math.log(2), "asymptotic", ht.REF, valid),
+                                  law.median_over_mean))
+        constants[-1].update(cv=law.cv, median_over_mean=law.median_over_mean,
+                             ks_p=law.p_value,
+                             quantiles=np.quantile(res.exit_step / est.value,
+                                                   np.linspace(0.01, 0.99, 50)).tolist())
+
+    # the staircase in b at eta = 0.01 (compound noise)
+    stair = []
+    for i, b in enumerate(B_STAIR):
+        lstar = ht.l_star(R, b)
+        est, res = _exit_estimate(cp["eta"], b, noise, cfg["n_stair"], seed + 20_000 + i)
+        if lstar == 1:
+            c_star = ht.c_star_one_jump(ALPHA, R, R, b=b).value
+        else:
+            c_star = 2 * ht.c_star_two_jumps_quadratic(ALPHA, 1.0, R, b).value
+        pred = ht.mean_exit_time(c_star, H, cp["eta"], lstar).value
+        stair.append(dict(b=b, l_star=lstar, mean=est.value, se=est.se, predicted=pred,
+                          regime=bool(ht.compound_regime_ok(cp["eta"], cp["w_min"], R, b,
+                                                            lstar))))
+        bar.update()
+
+    # the Gaussian control: log E tau linear in 1/eta, slope set by the barrier height
+    gauss = []
+    sigma = GAUSS["sigma"]
+    for gi, (kappa, r) in enumerate(GAUSS["basins"]):
+        height = kappa * r * r / 2
+        inv = np.array(GAUSS["inv_etas"])
+        means, ses = [], []
+        for ei, ie in enumerate(inv):
+            est, _ = _exit_estimate(1.0 / ie, None, sg.noise.Gaussian(sigma), cfg["n_gauss"],
+                                    seed + 30_000 + 100 * gi + ei, kappa=kappa, r=r)
+            means.append(est.value)
+            ses.append(est.se)
+            bar.update()
+        slope = _semilog_slope(inv, np.array(means), np.array(ses))
+        pred = sg.theory.Prediction(2 * height / sigma**2, "asymptotic",
+                                    "Freidlin-Wentzell (THEORY.md §1: set by barrier height)",
+                                    "eta -> 0; log(1/eta) prefactor terms neglected")
+        rows.append(sg.report.row(f"Gaussian: d log E tau / d(1/eta), kappa={kappa}, r={r}",
+                                  pred, slope, note=f"barrier height {height}, width {2 * r}"))
+        gauss.append(dict(kappa=kappa, r=r, height=height, inv_etas=inv.tolist(), means=means,
+                          ses=ses, slope=slope, predicted=pred.value))
+    # equal heights, widths 1 and 2: the slopes must be equal (ratio 1, delta method SE)
+    s1, s2 = gauss[0]["slope"], gauss[1]["slope"]
+    ratio = s2.value / s1.value
+    r_se = ratio * math.hypot(s1.se / s1.value, s2.se / s2.value)
+    rows.append(sg.report.row(
+        "Gaussian: slope ratio, width 2 vs width 1, equal heights",
+        sg.theory.Prediction(1.0, "asymptotic", "Freidlin-Wentzell: height, not width",
+                             "same barrier height"),
+        sg.stats.Estimate(ratio, r_se, ratio - 1.96 * r_se, ratio + 1.96 * r_se, n=2,
+                          method="ratio of fitted slopes"),
+        note="heavy-tailed exits would scale with width^alpha instead"))
     bar.close()
     wall = time.perf_counter() - t0
     return dict(rows=rows, data=dict(points=points, slopes=slopes, constants=constants,
-                                     alpha=ALPHA, r=R, compound=cp),
+                                     stair=stair, gauss=gauss, alpha=ALPHA, r=R, compound=cp),
                 provenance=sg.report.provenance(seed, scale, wall))
 
 
@@ -131,7 +232,8 @@ def plot(saved, path):
     import matplotlib.pyplot as plt
 
     data = saved["data"]
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
+    fig, axes = plt.subplots(2, 3, figsize=(15, 9.4))
+    axes = axes.ravel()
     colors = {0.6: "C0", 0.3: "C1", 0.2: "C2"}
     ax = axes[0]
     for s in data["slopes"]:
@@ -175,6 +277,50 @@ def plot(saved, path):
            ylabel=r"measured / predicted $E\tau$",
            title="compound-Poisson Pareto\n(q=0.001, w_min=20, eta=0.01)")
     ax.legend(fontsize=8)
+    ax = axes[3]
+    st = data.get("stair", [])
+    bs = np.array([p["b"] for p in st], dtype=float)
+    m = np.array([p["mean"] for p in st], dtype=float)
+    se = np.array([p["se"] for p in st], dtype=float)
+    ok = np.array([p["regime"] for p in st], dtype=bool)
+    pr = np.array([p["predicted"] for p in st], dtype=float)
+    ax.errorbar(bs, m, yerr=1.96 * se, fmt="o", color="k", ms=4, label="measured (95% CI)")
+    for part in (bs < R, bs > R):
+        sel = part & ok
+        ax.plot(bs[sel], pr[sel], "-", color="C3", lw=1.2)
+        sel = part & ~ok
+        ax.plot(bs[sel], pr[sel], ":", color="C3", lw=1.2)
+    ax.plot([], [], "-", color="C3", label="theory, regime holds")
+    ax.plot([], [], ":", color="C3", label="theory outside its regime (eta w_min > r - (l*-1) b)")
+    ax.axvline(R, color="grey", ls="--", lw=1, label="b = r (l* 2 -> 1)")
+    ax.set(yscale="log", xlabel="truncation level b", ylabel=r"mean exit step $E\tau$",
+           title="staircase in b (compound, eta = 0.01)")
+    ax.legend(fontsize=7)
+    ax = axes[4]
+    probs = np.linspace(0.01, 0.99, 50)
+    for i, c in enumerate(data["constants"]):
+        if "quantiles" not in c:
+            continue
+        ax.plot(-np.log1p(-probs), c["quantiles"], "o", ms=3, color=f"C{i}",
+                label=f"l*={c['l_star']}: CV {c['cv']['value']:.3f} ± {c['cv']['se']:.3f}, "
+                      f"median/mean {c['median_over_mean']['value']:.3f}")
+    ax.plot([0, 4.6], [0, 4.6], "k--", lw=1, label="Exp(1)")
+    ax.set(xlabel="Exp(1) quantile", ylabel=r"quantile of $\tau / \bar\tau$",
+           title="limit law: scaled exit times vs Exp(1) (QQ)")
+    ax.legend(fontsize=7)
+    ax = axes[5]
+    for i, g in enumerate(data.get("gauss", [])):
+        inv = np.array(g["inv_etas"], dtype=float)
+        mm = np.array(g["means"], dtype=float)
+        ss = np.array(g["ses"], dtype=float)
+        ax.errorbar(inv, mm, yerr=1.96 * ss, fmt="o", ms=4, color=f"C{i}",
+                    label=f"kappa={g['kappa']}, r={g['r']} (height {g['height']}): slope "
+                          f"{g['slope']['value']:.3f} ± {g['slope']['se']:.3f}")
+        ax.plot(inv, mm[-1] * np.exp(g["predicted"] * (inv - inv[-1])), "--", color=f"C{i}",
+                lw=1)
+    ax.set(yscale="log", xlabel=r"$1/\eta$", ylabel=r"mean exit step $E\tau$",
+           title=f"Gaussian control: slope 2 dV / sigma^2 (dashed)")
+    ax.legend(fontsize=7)
     fig.suptitle("Truncated heavy-tailed SGD exits a quadratic basin of radius 0.5 "
                  "(Wang, Oh, Rhee 2022)", fontsize=11)
     fig.tight_layout()

@@ -39,7 +39,8 @@ GD_CAP = 10**7
 THEORY_NORMALIZED = {5.0: 10, 10.0: 15, 15.0: 20}  # THEORY.md §4 table, "step 1/(1+|f'|)"
 C_BIAS = (0.5, 1.0, 2.0, 3.0)
 ETAS_BIAS = (0.01, 0.004)
-SCALES = {"quick": dict(n_bias=10000), "paper": dict(n_bias=100000)}
+SCALES = {"tiny": dict(n_bias=200, gd_cap=10**5), "quick": dict(n_bias=10000, gd_cap=GD_CAP),
+          "paper": dict(n_bias=100000, gd_cap=GD_CAP)}
 
 
 def _iterations(opt, x0, cap):
@@ -66,7 +67,8 @@ def run(scale="quick", seed=0, progress=True):
     for x0 in X0S:
         h = 1.0 / math.cosh(x0)
         methods = (
-            ("GD, h = 1/cosh(x0)", O.sgd(h), l0l1.gd_iterations_cosh(x0, TOL, max_iter=GD_CAP)),
+            ("GD, h = 1/cosh(x0)", O.sgd(h),
+             l0l1.gd_iterations_cosh(x0, TOL, max_iter=cfg["gd_cap"])),
             ("clipped GD, eta = c = 1", O.clipped_sgd(1.0, 1.0),
              sg.theory.Prediction(x0, "tight", ref, "eta = c = 1, integer x0 >= 1")),
             ("step 1/(1+|f'|)", O.chain(O.normalize(1.0), O.scale(1.0)),
@@ -74,10 +76,10 @@ def run(scale="quick", seed=0, progress=True):
                                   "derived and simulated there")),
         )
         for label, opt, pred in methods:
-            k, status = _iterations(opt, x0, GD_CAP)
+            k, status = _iterations(opt, x0, cfg["gd_cap"])
             if not math.isfinite(pred.value):  # GD beyond the cap: a lower bound
-                pred = sg.theory.Prediction(GD_CAP, "lower", pred.reference,
-                                            f"more than {GD_CAP:.0e} steps")
+                pred = sg.theory.Prediction(cfg["gd_cap"], "lower", pred.reference,
+                                            f"more than {cfg['gd_cap']:.0e} steps")
             censored = status == sg.Status.RUNNING
             rows.append(sg.report.row(f"iterations to |f'| <= 1e-6, {label}, x0={x0:g}", pred,
                                       sg.stats.exact(k),
@@ -98,7 +100,7 @@ def run(scale="quick", seed=0, progress=True):
             # P(|x* + xi| < c) >= 0.5 for these c, so 40/eta steps leave x* e^-20. (A first
             # version ran 10/eta steps: at c = 0.5 that left x* e^-5 = 0.0018, which showed
             # as a 5-SE disagreement; it was the transient, not the bias.)
-            n_steps = int(40 / eta)
+            n_steps = int(40 / eta) if scale != "tiny" else int(5 / eta)
             res = sg.simulate(sg.landscapes.Quadratic(1.0), noise, O.clipped_sgd(eta, c),
                               x0=0.0, n_paths=cfg["n_bias"], n_steps=n_steps,
                               seed=seed + 100 * ci + ei, progress=False)
