@@ -286,12 +286,10 @@ def plot(saved, path):
     pr = np.array([p["predicted"] for p in st], dtype=float)
     ax.errorbar(bs, m, yerr=1.96 * se, fmt="o", color="k", ms=4, label="measured (95% CI)")
     for part in (bs < R, bs > R):
-        sel = part & ok
-        ax.plot(bs[sel], pr[sel], "-", color="C3", lw=1.2)
-        sel = part & ~ok
-        ax.plot(bs[sel], pr[sel], ":", color="C3", lw=1.2)
-    ax.plot([], [], "-", color="C3", label="theory, regime holds")
-    ax.plot([], [], ":", color="C3", label="theory outside its regime (eta w_min > r - (l*-1) b)")
+        ax.plot(bs[part], pr[part], ":", color="C3", lw=1)
+    ax.plot(bs[ok], pr[ok], "x", color="C3", ms=8, mew=2, label="theory, regime holds")
+    ax.plot(bs[~ok], pr[~ok], "+", color="C3", ms=8,
+            label="theory outside its regime (eta w_min > r - (l*-1) b)")
     ax.axvline(R, color="grey", ls="--", lw=1, label="b = r (l* 2 -> 1)")
     ax.set(yscale="log", xlabel="truncation level b", ylabel=r"mean exit step $E\tau$",
            title="staircase in b (compound, eta = 0.01)")
