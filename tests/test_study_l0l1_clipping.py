@@ -1,0 +1,50 @@
+"""The l0l1_clipping study at scale "quick": its verdict rows (slow)."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+STUDY = Path(__file__).resolve().parents[1] / "studies" / "l0l1_clipping.py"
+
+
+def _study():
+    spec = importlib.util.spec_from_file_location("l0l1_clipping_study", STUDY)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.slow
+def test_quick_verdicts(tmp_path):
+    import simsgd as sg
+
+    mod = _study()
+    res = mod.run("quick", progress=False)
+    rows = {r["claim"]: r for r in res["rows"]}
+    # part 1: nine deterministic iteration counts, all exactly as derived
+    it = [r for c, r in rows.items() if c.startswith("iterations to |f'| <= 1e-6, ")]
+    assert len(it) == 9 and all(r["verdict"] == "agrees" for r in it)
+    # part 2: the clipping bias; an O(eta) offset could only pull the mean below the
+    # eta -> 0 fixed point (a disagreement is allowed only in that direction)
+    bias = [r for c, r in rows.items() if c.startswith("clipping bias")]
+    assert len(bias) == 8
+    for r in bias:
+        assert r["verdict"] == "agrees" or (r["verdict"] == "disagrees" and r["z"] < 0), r
+    # part 3: Zhang et al.'s bound at their recommended point (deterministic run)
+    (zh,) = [r for c, r in rows.items() if c.startswith("iterations to |f'| <= 1e-6 at Zhang")]
+    assert zh["verdict"] == "agrees" and zh["measured"] == 221
+    h = res["data"]["heatmap"]
+    assert h["zhang_status"] == "reached"
+    # part 4: the linear phase, all derived for cosh and compared exactly
+    lin = [r for c, r in rows.items() if c.startswith("linear phase")]
+    assert len(lin) == 5 and all(r["verdict"] == "agrees" for r in lin)
+    assert [r["measured"] for r in lin if "clipped" in r["claim"] and "ends" in r["claim"]] == [39]
+    # part 5: no clipping diverges on every path; the clipped methods do not
+    (gaash,) = [r for c, r in rows.items() if c.startswith("Gaash")]
+    assert gaash["verdict"] == "agrees" and gaash["measured"] == 100
+    by = {m["method"]: m for m in res["data"]["gaash"]["methods"]}
+    assert by["standard clipping"]["diverged"] == 0 and by["implicit clipping"]["diverged"] == 0
+    assert len(res["rows"]) == 9 + 8 + 1 + 5 + 1
+    path = sg.report.save(mod.NAME, res, tmp_path)
+    assert Path(mod.plot(sg.report.load(path), tmp_path / "fig.png")).exists()
