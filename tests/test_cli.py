@@ -68,4 +68,5 @@ def test_reproduce_quick_end_to_end(tmp_path):
     # the (L0,L1) study: the cosh iteration counts are deterministic and compared exactly
     l0l1 = json.loads((out / "l0l1_clipping.json").read_text())
     counts = [r for r in l0l1["rows"] if r["claim"].startswith("iterations")]
-    assert len(counts) == 9 and all(r["verdict"] == "agrees" for r in counts), counts
+    # 9 cosh counts plus the count at Zhang's recommended (eta, c) against his bound
+    assert len(counts) == 10 and all(r["verdict"] == "agrees" for r in counts), counts
