@@ -127,14 +127,6 @@ def noise_draw(kind, a, b, c, s0, s1, s2, s3):
 
 
 @nb.njit(**_INLINE)
-def normal_draw(s0, s1, s2, s3):
-    """A standard normal (Box-Muller, cosine branch; two words): radial directions."""
-    r, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
-    r2, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
-    return math.sqrt(-2.0 * vlog(u01(r))) * math.cos(TWO_PI * u01(r2)), s0, s1, s2, s3
-
-
-@nb.njit(**_INLINE)
 def clamp(v, lo, hi):
     """``min(max(v, lo), hi)``; exact for infinite ``v``."""
     return min(max(v, lo), hi)

@@ -27,7 +27,7 @@ from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FX, _HI, _I
                                     _LO, _NROWS, _ST, _TMP, clamp, doublewell_grad0, draw_compound,
                                     draw_gaussian, draw_pareto, draw_shifted_exp, draw_stable,
                                     draw_student_t, floyd_batch, multiwell_grad, noise_draw,
-                                    normal_draw, quadratic_grad, transform1, vsinh, vtanh,
+                                    quadratic_grad, transform1, vsinh, vtanh,
                                     wells_component_grad, wells_component_value)
 from simsgd._kernels.rng import seed_state
 
@@ -172,7 +172,9 @@ def phase_noise(S, F, d, codes, noise_p):
         # radial: a uniform direction from d normals, then one radius |Z|
         for cc in range(d):
             for j in range(L):
-                z, s0, s1, s2, s3 = normal_draw(S[j], S[L + j], S[2 * L + j], S[3 * L + j])
+                # a standard normal: the Gaussian law's sampler with sigma = 1 (exact: 1.0 * r)
+                z, s0, s1, s2, s3 = draw_gaussian(1.0, 0.0, 0.0, S[j], S[L + j], S[2 * L + j],
+                                                  S[3 * L + j])
                 S[j] = s0
                 S[L + j] = s1
                 S[2 * L + j] = s2
