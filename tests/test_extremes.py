@@ -122,6 +122,9 @@ NONFINITE = {
     "norm ratio, norm overflows": (L.Cosh(dim=2), O.adaptive_sgd("norm_ratio", 0.1),
                                    [400.0, 400.0]),
     "adagrad, norm overflows": (L.Cosh(dim=2), O.adagrad_norm_sgd(0.1, 1.0), [400.0, 400.0]),
+    # the clipped accumulator must not turn an overflowed norm into a finite clip^2
+    "adagrad with clip, norm overflows": (L.Cosh(dim=2), O.chain(O.adagrad_norm(0.1, 1.0, clip=1.0)),
+                                          [400.0, 400.0]),
     "polyak, norm overflows": (L.Cosh(dim=2), O.polyak_sgd(2.0), [400.0, 400.0]),
 }
 

@@ -37,11 +37,19 @@ def test_quick_verdicts(tmp_path):
     lin = [r for c, r in rows.items() if c.startswith("linear phase")]
     assert len(lin) == 5 and all(r["verdict"] == "agrees" for r in lin)
     assert [r["measured"] for r in lin if "clipped" in r["claim"] and "ends" in r["claim"]] == [39]
-    # part 5: no clipping diverges on every path; the clipped methods do not
-    (gaash,) = [r for c, r in rows.items() if c.startswith("Gaash")]
+    # part 5: no clipping diverges on every path; the three clipped methods do not, and
+    # adaptive clipping stays within the derived step-length bound
+    (gaash,) = [r for c, r in rows.items() if c.startswith("Gaash") and "no clipping" in c]
     assert gaash["verdict"] == "agrees" and gaash["measured"] == 100
+    (ada,) = [r for c, r in rows.items() if c.startswith("Gaash") and "adaptive" in c]
+    assert ada["verdict"] == "agrees" and ada["measured"] <= ada["predicted"]
     by = {m["method"]: m for m in res["data"]["gaash"]["methods"]}
-    assert by["standard clipping"]["diverged"] == 0 and by["implicit clipping"]["diverged"] == 0
-    assert len(res["rows"]) == 9 + 8 + 1 + 5 + 1
+    assert set(by) == {"standard clipping", "implicit clipping", "adaptive clipping",
+                       "no clipping"}
+    for name in ("standard clipping", "implicit clipping", "adaptive clipping"):
+        m = by[name]
+        # the median of f - f* fell below its start (f(x0) - f* = 482.8) by the end
+        assert m["diverged"] == 0 and m["final_q"][1] < m["q50"][0], name
+    assert len(res["rows"]) == 9 + 8 + 1 + 5 + 2
     path = sg.report.save(mod.NAME, res, tmp_path)
     assert Path(mod.plot(sg.report.load(path), tmp_path / "fig.png")).exists()

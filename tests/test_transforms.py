@@ -200,6 +200,37 @@ def test_adagrad_norm_rate_decreases_and_matches_closed_form():
     assert np.all(prev < 0.5 / 2.0)
 
 
+def test_adagrad_norm_clip_accumulates_the_clipped_norm():
+    # adaptive clipping: b^2 grows by min(||g||^2, c^2) = ||clip_c(g)||^2, and the step is
+    # -(eta/b) clip_c(g); with c = inf it is plain AdaGrad-Norm bit for bit
+    rng = np.random.default_rng(3)
+    c = 1.5
+    ref = O.adaptive_clipped_sgd(0.5, 2.0, c).reference(4, 3)
+    plain = O.adagrad_norm_sgd(0.5, 2.0).reference(4, 3)
+    unclipped = O.chain(O.adagrad_norm(0.5, 2.0, clip=np.inf)).reference(4, 3)
+    b2 = np.full(4, 4.0)
+    n_clipped = 0
+    for k in range(30):
+        g = 1.5 * rng.standard_normal((4, 3))
+        n2 = np.sum(g * g, axis=1)
+        n_clipped += int(np.sum(n2 > c * c))
+        u = ref.step(g, None, None, k)
+        b2 = b2 + np.minimum(n2, c * c)
+        v = g * np.minimum(1.0, c / np.sqrt(n2))[:, None]
+        np.testing.assert_allclose(ref.eta, 0.5 / np.sqrt(b2), rtol=1e-14)
+        np.testing.assert_allclose(u, -ref.eta[:, None] * v, rtol=1e-14)
+        np.testing.assert_array_equal(unclipped.step(g, None, None, k), plain.step(g, None, None, k))
+    assert 0 < n_clipped < 4 * 30  # both branches were exercised
+
+
+def test_adagrad_norm_clip_repr_and_validation():
+    assert repr(O.adagrad_norm(0.5, 2.0)) == "adagrad_norm(eta=0.5, b0=2.0)"
+    assert repr(O.adagrad_norm(0.5, 2.0, clip=3.0)) == "adagrad_norm(eta=0.5, b0=2.0, clip=3.0)"
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="clip"):
+            O.adagrad_norm(0.5, 2.0, clip=bad)
+
+
 def test_polyak_step():
     ref = O.polyak_sgd(1.0, eta_max=2.0).reference(4, 2)
     g = np.array([[3.0, 4.0], [3.0, 4.0], [0.0, 0.0], [0.1, 0.0]])

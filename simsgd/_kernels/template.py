@@ -483,7 +483,10 @@ def phase_transforms(F, d, codes, land_p, opt_p, gbuf):
             _norm2_into(F, R + _TMP, G, d)
             for j in range(L):
                 first = F[(R + _K) * L + j] == 0.0
-                b2 = (p1 * p1 if first else F[st * L + j]) + F[(R + _TMP) * L + j]
+                n2 = F[(R + _TMP) * L + j]
+                # clip = p2 (inf: plain AdaGrad-Norm); an overflowed n2 passes unclipped
+                n2 = min(n2, p2 * p2) if n2 <= _FMAX else n2
+                b2 = (p1 * p1 if first else F[st * L + j]) + n2
                 F[st * L + j] = b2
                 F[(R + _FX) * L + j] = p0 / math.sqrt(b2) if b2 <= _FMAX else np.nan
             _scale_by_row(F, d, R + _FX)

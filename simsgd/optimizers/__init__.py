@@ -36,6 +36,8 @@ Where order matters:
   gradient ``g`` of the step (and ``x``, ``f(x)``), wherever they sit, and multiply the
   running vector by ``-eta``. So ``chain(momentum(beta), norm_ratio())`` is SGD with
   momentum and the adaptive rate, and ``chain(sign(), norm_ratio())`` is signSGD with it.
+  ``adagrad_norm(eta, b0, clip=c)`` accumulates the raw gradient clipped at ``c``; after
+  ``clip_by_norm(c)`` that is Gaash et al.'s adaptive clipping (``adaptive_clipped_sgd``).
 
 >>> import simsgd as sg
 >>> sg.optimizers.truncated_sgd(0.01, 0.3)
@@ -48,8 +50,8 @@ chain(sign(), barzilai_borwein(eta0=0.01))
 
 from ._core import Optimizer, Transform, chain
 from ._reference import ChainReference
-from .aliases import (adagrad_norm_sgd, adaptive_sgd, clipped_sgd, normalized_sgd, polyak_sgd,
-                      sgd, sgdm, signsgd, truncated_sgd)
+from .aliases import (adagrad_norm_sgd, adaptive_clipped_sgd, adaptive_sgd, clipped_sgd,
+                      normalized_sgd, polyak_sgd, sgd, sgdm, signsgd, truncated_sgd)
 from .transforms import (DEFAULT_ETA0, adagrad_norm, barzilai_borwein, clip_by_norm,
                          clip_coordinates, cosine, inverse_time, momentum, norm_ratio,
                          normalize, polyak, scale, schedule, secant, sign, step_decay,
@@ -63,5 +65,5 @@ __all__ = [
     "adagrad_norm", "polyak", "norm_ratio", "secant", "barzilai_borwein",
     # aliases
     "sgd", "truncated_sgd", "clipped_sgd", "normalized_sgd", "sgdm", "signsgd",
-    "adagrad_norm_sgd", "polyak_sgd", "adaptive_sgd",
+    "adagrad_norm_sgd", "adaptive_clipped_sgd", "polyak_sgd", "adaptive_sgd",
 ]

@@ -121,7 +121,9 @@ class ChainReference:
             self._set_eta(eta)
             return -eta[:, None] * v
         if code == C.T_ADAGRAD_NORM:
-            b2 = np.where(first, p[1] * p[1], st[:, 0]) + _sumsq(g)
+            n2 = _sumsq(g)
+            n2 = np.where(np.isfinite(n2), np.minimum(n2, p[2] * p[2]), n2)  # clip = p2
+            b2 = np.where(first, p[1] * p[1], st[:, 0]) + n2
             st[:, 0] = b2
             eta = np.where(np.isinf(b2), np.nan, p[0] / np.sqrt(b2))  # overflowed: NaN
             self._set_eta(eta)

@@ -49,6 +49,24 @@ def adagrad_norm_sgd(eta, b0):
     return chain(adagrad_norm(eta, b0))
 
 
+def adaptive_clipped_sgd(eta, b0, c):
+    r"""Gaash et al.'s adaptive clipping, one sample per step: ``chain(clip_by_norm(c),
+    adagrad_norm(eta, b0, clip=c))``.
+
+    .. math:: v_k = \min(1, c/\|g_k\|)\,g_k, \quad
+              b_k^2 = b_0^2 + \sum_{s \le k} \|v_s\|^2, \quad
+              x_{k+1} = x_k - (\eta / b_k)\, v_k.
+
+    The step length ``eta ||v_k|| / b_k`` never exceeds ``eta``. (Their code draws a second
+    sample for the clipping factor; here the factor is that of the step's own gradient.)
+
+    >>> import simsgd as sg
+    >>> sg.optimizers.adaptive_clipped_sgd(10.0, 0.03, 5.0)
+    chain(clip_by_norm(c=5.0), adagrad_norm(eta=10.0, b0=0.03, clip=5.0))
+    """
+    return chain(clip_by_norm(c), adagrad_norm(eta, b0, clip=c))
+
+
 def polyak_sgd(f_star, eta_max=math.inf):
     """SGD with Polyak's step: ``chain(polyak(f_star, eta_max))``."""
     return chain(polyak(f_star, eta_max))

@@ -129,16 +129,21 @@ def schedule(etas):
 
 # --- adaptive steps: they read the raw gradient g and scale the running v -------------
 
-def adagrad_norm(eta, b0):
-    """AdaGrad-Norm (Ward, Wu, Bottou 2019): ``b_k^2 = b_{k-1}^2 + ||g_k||^2``,
+def adagrad_norm(eta, b0, clip=math.inf):
+    """AdaGrad-Norm (Ward, Wu, Bottou 2019): ``b_k^2 = b_{k-1}^2 + min(||g_k||^2, clip^2)``,
     ``v <- -(eta / b_k) v``.
 
     ``b^2`` starts at ``b0^2`` (``eta > 0``, ``b0 > 0``), so the rate ``eta / b_k`` never
-    increases. State: 1 row (``b^2``).
+    increases. ``clip > 0`` (default ``inf``: plain AdaGrad-Norm) accumulates the squared
+    norm of the gradient clipped at ``clip``, i.e. ``min(1, clip/||g||)^2 ||g||^2``: after
+    ``clip_by_norm(clip)`` this is Gaash et al.'s adaptive clipping (see
+    :func:`~simsgd.optimizers.adaptive_clipped_sgd`). A squared norm that overflowed stays
+    inf, so the rate is NaN and the path DIVERGED, clipped or not. State: 1 row (``b^2``).
     """
     eta, b0 = V.positive("eta", eta), V.positive("b0", b0)
-    return Transform("adagrad_norm", (("eta", eta), ("b0", b0)), C.T_ADAGRAD_NORM, (eta, b0),
-                     state=(0, 1))
+    clip = V.positive("clip", clip, allow_inf=True)
+    params = (("eta", eta), ("b0", b0)) + ((("clip", clip),) if math.isfinite(clip) else ())
+    return Transform("adagrad_norm", params, C.T_ADAGRAD_NORM, (eta, b0, clip), state=(0, 1))
 
 
 def polyak(f_star, eta_max=math.inf):
