@@ -323,7 +323,7 @@ def test_lower_layout():
     np.testing.assert_array_equal(blocks[:, 5], [0, 4, 4, 5, 14, 14])  # state rows, in order
     np.testing.assert_array_equal(blocks[0, :5], [0.9, 1.0, 0, 0, 0])
     np.testing.assert_array_equal(blocks[1, :5], [C.SCHED_ARRAY, 0, HEAD, 3, 0])
-    np.testing.assert_array_equal(blocks[2, :5], [0.5, 2.0, 0, 0, 0])
+    np.testing.assert_array_equal(blocks[2, :5], [0.5, 2.0, np.inf, 0, 0])  # p2: clip = inf
     np.testing.assert_array_equal(blocks[3, :5], [0.05, 0, 0, 0, 0])
     np.testing.assert_array_equal(blocks[4, :5], [C.SCHED_ARRAY, 0, HEAD + 3, 2, 0])
     np.testing.assert_array_equal(p[HEAD:], [0.3, 0.2, 0.1, 1.0, 0.5])
