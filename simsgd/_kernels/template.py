@@ -123,6 +123,22 @@ step_1d = _step_1d_fused if FUSED else _step_1d_absent
 # ----------------------------------------------------------------------------------
 # Phases of the general step. Each takes the block buffers and dispatches once on its
 # code; the lane loops below are written for one constant kind each.
+#
+# What keeps a phase's lane loops vectorised when d (so every row offset) is only known
+# at run time (measured with LLVM's loop-vectorize remarks and benchmarks/vectorisation.py):
+# * ``if d < 1: return`` at the top of a phase. numba wraps negative indices
+#   (``i < 0 ? i + n : i``); with offsets built from an unknown d that select stays, the
+#   addresses are not affine and LLVM gives up ("unsafe indirect dependence"). Knowing
+#   d >= 1 (and a state row >= 0) folds the select away.
+# * Element-wise work on whole rows is one flat loop over q in range(d * L), not a loop
+#   over c around a loop over the L lanes: a 32-iteration loop with a small body is
+#   fully unrolled before the loop vectoriser runs, and the unrolled code cannot be
+#   SLP-vectorised because the rows of the one buffer F might overlap. A trip count of
+#   d * L is unknown at compile time, so the loop stays a loop and is vectorised behind
+#   one run-time overlap check.
+# * Per-lane bookkeeping in 1-D is one fused lane loop with constant row offsets
+#   (``_update_1d``), like the specialised ``step_1d``: LLVM then knows that no two rows
+#   overlap and needs no run-time checks at all.
 # ----------------------------------------------------------------------------------
 # --- lanes: kernel._module_source writes one copy per law, SAMPLER -> its draw_* ---
 @nb.njit(**JIT)
@@ -415,6 +431,8 @@ def _schedule_lanes(F, d, opt_p, p0, p1, p2, p3):
 @nb.njit(**JIT)
 def phase_transforms(F, d, codes, land_p, opt_p, gbuf):
     """The optimiser chain, slot by slot, on the v rows (g rows hold the raw gradient)."""
+    if d < 1:
+        return  # row offsets provably >= 0: see the note above the phases
     R = 3 * d
     SB = R + _NROWS
     G = 2 * d
@@ -437,17 +455,16 @@ def phase_transforms(F, d, codes, land_p, opt_p, gbuf):
             continue
         base = 1 + slot * C.SLOT_P
         p0, p1, p2, p3 = opt_p[base], opt_p[base + 1], opt_p[base + 2], opt_p[base + 3]
-        st = SB + int(opt_p[base + 5])
+        st = SB + max(int(opt_p[base + 5]), 0)  # max: a provably non-negative offset
+        # element-wise transforms: flat loops over the d * L entries of the v rows
         if kind == C.T_SCALE:
-            for c in range(d):
-                for j in range(L):
-                    F[(d + c) * L + j] = -p0 * F[(d + c) * L + j]
+            for q in range(d * L):
+                F[d * L + q] = -p0 * F[d * L + q]
             for j in range(L):
                 F[(R + _ETA) * L + j] = p0
         elif kind == C.T_CLIP_COORD or (kind == C.T_CLIP_NORM and d == 1):
-            for c in range(d):
-                for j in range(L):
-                    F[(d + c) * L + j] = clamp(F[(d + c) * L + j], -p0, p0)
+            for q in range(d * L):
+                F[d * L + q] = clamp(F[d * L + q], -p0, p0)
         elif kind == C.T_CLIP_NORM:
             _norm2_into(F, R + _TMP, d, d)
             for j in range(L):
@@ -471,11 +488,11 @@ def phase_transforms(F, d, codes, land_p, opt_p, gbuf):
                 v = F[d * L + q]
                 F[d * L + q] = 1.0 if v > 0.0 else (-1.0 if v < 0.0 else 0.0)
         elif kind == C.T_MOMENTUM:
-            for c in range(d):
-                for j in range(L):
-                    m = p0 * F[(st + c) * L + j] + F[(d + c) * L + j]
-                    F[(st + c) * L + j] = m
-                    F[(d + c) * L + j] = F[(d + c) * L + j] + p0 * m if p1 != 0.0 else m
+            # the d state rows (m) are contiguous from st, like the d v rows from d
+            for q in range(d * L):
+                m = p0 * F[st * L + q] + F[d * L + q]
+                F[st * L + q] = m
+                F[d * L + q] = F[d * L + q] + p0 * m if p1 != 0.0 else m
         elif kind == C.T_SCHEDULE:
             _schedule_lanes(F, d, opt_p, p0, p1, p2, p3)
             _scale_by_row(F, d, R + _FX)
@@ -551,15 +568,68 @@ def phase_transforms(F, d, codes, land_p, opt_p, gbuf):
             _scale_by_row(F, d, R + _FX)
 
 
+# status codes as floats: an int64 -> float64 conversion per lane (float(new)) has no
+# packed instruction on AVX2, and its cost alone made LLVM judge _update_1d's loop "not
+# beneficial" to vectorise
+_F_RUNNING, _F_EXITED, _F_DIVERGED = float(C.RUNNING), float(C.EXITED), float(C.DIVERGED)
+
+
+@nb.njit(**JIT)
+def _update_1d(F, multiwell, land_p, interval, n_steps, diverge_at):
+    """:func:`phase_update` for d = 1: one lane loop with constant row offsets.
+
+    Same operations per lane as the d-dimensional code below (so the same bits). Written
+    so that the loop has no branches: every row is loaded and stored unconditionally,
+    conditions are combined with ``&``/``|`` (``and``/``or`` short-circuit, and a load
+    behind one made LLVM keep branches and conditional stores, which do not vectorise),
+    and the run-time flags are loop-invariant selects.
+    """
+    R = 3
+    wlo = land_p[1] if multiwell else -np.inf
+    whi = land_p[2] if multiwell else np.inf
+    fsteps = float(n_steps)
+    for j in range(L):
+        x = F[j]
+        g = F[2 * L + j]
+        lo = F[(R + _LO) * L + j]
+        hi = F[(R + _HI) * L + j]
+        k0 = F[(R + _K) * L + j]
+        act = F[(R + _ACT) * L + j]
+        st = F[(R + _ST) * L + j]
+        xn = F[L + j] + x
+        xn = clamp(xn, wlo, whi) if multiwell else xn
+        # a non-finite stochastic gradient diverges the path even when a transform (sign,
+        # a clip) mapped it to a finite step
+        bad = (not (abs(xn) <= diverge_at)) | (not (abs(g) <= _FMAX))
+        alive = act != 0.0
+        ok = alive & (not bad)
+        k = k0 + (1.0 if alive else 0.0)
+        out = interval & ((xn < lo) | (xn > hi))
+        new = _F_DIVERGED if bad else (_F_EXITED if out else _F_RUNNING)
+        F[L + j] = xn
+        F[(R + _BAD) * L + j] = 1.0 if bad else 0.0
+        F[j] = xn if ok else x  # DIVERGED lanes keep their last good iterate
+        F[(R + _K) * L + j] = k
+        F[(R + _TMP) * L + j] = 1.0 if ok else 0.0
+        F[(R + _ST) * L + j] = new if alive else st
+        F[(R + _ACT) * L + j] = 1.0 if (alive & (new == _F_RUNNING) & (k < fsteps)) else 0.0
+
+
 @nb.njit(**JIT)
 def phase_update(F, d, codes, land_p, stop_p, n_steps, diverge_at):
     """Candidate iterate, divergence, commit, stop rule and status."""
+    if d < 1:
+        return  # row offsets provably >= 0: see the note above the phases
     land = LAND if LAND != C.DYN else codes[0]
     stop = STOP if STOP != C.DYN else codes[2 + C.N_SLOTS]
+    if d == 1:
+        # a ball is an interval in 1-D (lowered to STOP_INTERVAL), so only these two
+        _update_1d(F, land == C.LAND_MULTIWELL, land_p, stop == C.STOP_INTERVAL, n_steps,
+                   diverge_at)
+        return
     R = 3 * d
-    for c in range(d):
-        for j in range(L):
-            F[(d + c) * L + j] += F[c * L + j]
+    for q in range(d * L):
+        F[d * L + q] += F[q]
     if land == C.LAND_MULTIWELL:
         for j in range(L):
             F[d * L + j] = clamp(F[d * L + j], land_p[1], land_p[2])
