@@ -33,6 +33,14 @@ from simsgd._kernels.rng import seed_state
 
 L = LANES
 JIT = _JIT
+# Dispatchers run once per step and only call lane loops: they are inlined (numba IR) up
+# to the kernel's step loop. A jitted function that calls another one keeps an atomic
+# incref/decref pair per array argument (numba's refcount pruning gives up on calls);
+# per step, through step_nd, phase_noise, _draw_any and phase_update, that was ~40
+# atomic operations on meminfos that the threads share, so cache lines bounced between
+# the cores. Lane loops stay separate functions: they call nothing, carry no refcount
+# operations, and LLVM optimises each on its own.
+DISPATCH = dict(JIT, inline="always")
 # --- structure ---
 LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS = 1, 0, 1, 0, 0, 0, 0, 0, 0, 0
 # --- end structure ---
@@ -166,14 +174,14 @@ def _lanes_SAMPLER(S, F, row, a, b, c, clip, radius):
 # --- end lanes ---
 
 
-@nb.njit(**JIT)
+@nb.njit(**DISPATCH)
 def _draw_any(noise, S, F, row, a, b, c, clip, radius):
     """Dispatch once on the law, to its own lane loop."""
     # --- dispatch: generated ---
     pass
 
 
-@nb.njit(**JIT)
+@nb.njit(**DISPATCH)
 def phase_noise(S, F, d, codes, noise_p):
     """The noise vector xi into the v rows [d, 2d)."""
     noise = NOISE if NOISE != C.DYN else codes[1]
@@ -431,8 +439,7 @@ def _schedule_lanes(F, d, opt_p, p0, p1, p2, p3):
 @nb.njit(**JIT)
 def phase_transforms(F, d, codes, land_p, opt_p, gbuf):
     """The optimiser chain, slot by slot, on the v rows (g rows hold the raw gradient)."""
-    if d < 1:
-        return  # row offsets provably >= 0: see the note above the phases
+    d = max(d, 1)  # row offsets provably >= 0: see the note above the phases
     R = 3 * d
     SB = R + _NROWS
     G = 2 * d
@@ -615,18 +622,23 @@ def _update_1d(F, multiwell, land_p, interval, n_steps, diverge_at):
         F[(R + _ACT) * L + j] = 1.0 if (alive & (new == _F_RUNNING) & (k < fsteps)) else 0.0
 
 
-@nb.njit(**JIT)
+@nb.njit(**DISPATCH)
 def phase_update(F, d, codes, land_p, stop_p, n_steps, diverge_at):
     """Candidate iterate, divergence, commit, stop rule and status."""
-    if d < 1:
-        return  # row offsets provably >= 0: see the note above the phases
     land = LAND if LAND != C.DYN else codes[0]
     stop = STOP if STOP != C.DYN else codes[2 + C.N_SLOTS]
     if d == 1:
         # a ball is an interval in 1-D (lowered to STOP_INTERVAL), so only these two
         _update_1d(F, land == C.LAND_MULTIWELL, land_p, stop == C.STOP_INTERVAL, n_steps,
                    diverge_at)
-        return
+    else:
+        _update_nd(F, d, land, stop, land_p, stop_p, n_steps, diverge_at)
+
+
+@nb.njit(**JIT)
+def _update_nd(F, d, land, stop, land_p, stop_p, n_steps, diverge_at):
+    """:func:`phase_update` for d >= 2, a lane loop per row and per check."""
+    d = max(d, 1)  # row offsets provably >= 0: see the note above the phases
     R = 3 * d
     for q in range(d * L):
         F[d * L + q] += F[q]
@@ -675,7 +687,7 @@ def phase_update(F, d, codes, land_p, stop_p, n_steps, diverge_at):
         F[(R + _ACT) * L + j] = 1.0 if (alive and new == C.RUNNING and k < fsteps) else 0.0
 
 
-@nb.njit(**JIT)
+@nb.njit(**DISPATCH)
 def step_nd(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps, diverge_at, sel, gbuf):
     """One step of the general (phased) kind."""
     phase_noise(S, F, d, codes, noise_p)
@@ -718,6 +730,11 @@ def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB):
 def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
            start, end, out_status, out_step, out_x, obs_p, out_obs, stop_p, out_rec, cancel):
     d = x0.shape[1]
+    # private copies of the parameter arrays: the phase functions still take an atomic
+    # incref/decref per array argument (see DISPATCH); on arrays shared by the threads
+    # each would bounce a cache line between the cores
+    codes, land_p, noise_p, opt_p, stop_p = (codes.copy(), land_p.copy(), noise_p.copy(),
+                                             opt_p.copy(), stop_p.copy())
     obs = OBS if OBS != C.DYN else codes[3 + C.N_SLOTS]
     R = 3 * d
     OB = R + _NROWS + int(opt_p[0])  # first observer row
