@@ -243,10 +243,26 @@ def _batch_lanes(S, F, d, land, land_p, sel):
             F[G * L + j] = acc / bsz
 
 
-@nb.njit(**JIT)
+@nb.njit(**DISPATCH)
 def phase_grad(S, F, d, codes, land_p, sel):
     """grad f(x) (or a landscape's own stochastic gradient) into the g rows [2d, 3d)."""
     land = LAND if LAND != C.DYN else codes[0]
+    if land == C.LAND_STOCH_QUAD or land == C.LAND_FINITE_WELLS:
+        _batch_lanes(S, F, d, land, land_p, sel)
+    elif land == C.LAND_USER:
+        _grad_user(F, d)
+    else:
+        _grad_lanes(F, d, land, land_p)
+
+
+@nb.njit(**JIT)
+def _grad_lanes(F, d, land, land_p):
+    """grad f(x) of the deterministic built-in landscapes: their lane loops.
+
+    A leaf on purpose: it calls no jitted function (the helpers are inlined), so numba
+    drops its refcount operations (see DISPATCH).
+    """
+    d = max(d, 1)  # provably non-negative row offsets: see the note above the phases
     G = 2 * d
     if land == C.LAND_QUADRATIC:
         for cc in range(d):
@@ -261,8 +277,14 @@ def phase_grad(S, F, d, codes, land_p, sel):
             for j in range(L):
                 F[(G + cc) * L + j] = F[cc * L + j]
     elif land == C.LAND_MULTIWELL:
+        # multiwell_grad's product written out on land_p's critical points: the slice
+        # it takes elsewhere would be an array made here, with refcount operations
+        n_crit = int(land_p[0])
         for j in range(L):
-            F[G * L + j] = multiwell_grad(land_p[3:], int(land_p[0]), F[j])
+            acc = 1.0
+            for i in range(n_crit):
+                acc *= F[j] - land_p[3 + i]
+            F[G * L + j] = acc
     elif land == C.LAND_QUAD_FULL:
         for cc in range(d):
             for j in range(L):
@@ -272,8 +294,6 @@ def phase_grad(S, F, d, codes, land_p, sel):
                 m = land_p[d * d + c2]
                 for j in range(L):
                     F[(G + cc) * L + j] += a * (F[c2 * L + j] - m)
-    elif land == C.LAND_STOCH_QUAD or land == C.LAND_FINITE_WELLS:
-        _batch_lanes(S, F, d, land, land_p, sel)
     elif land == C.LAND_COSH:
         for q in range(d * L):
             F[G * L + q] = vsinh(F[q])
@@ -299,17 +319,26 @@ def phase_grad(S, F, d, codes, land_p, sel):
     elif land == C.LAND_LOGISTIC:
         for q in range(d * L):
             F[G * L + q] = -1.0 / (1.0 + vexp(F[q]))
-    elif land == C.LAND_EXPSQUARE:
+    else:  # C.LAND_EXPSQUARE
         for q in range(d * L):
             F[G * L + q] = 2.0 * F[q] * vexp(F[q] * F[q])
-    else:  # C.LAND_USER: the user's jitted grad, one lane at a time
-        xb = np.empty(d)
-        for j in range(L):
-            for cc in range(d):
-                xb[cc] = F[cc * L + j]
-            gb = USER_GRAD(xb)
-            for cc in range(d):
-                F[(G + cc) * L + j] = gb[cc]
+    # the arrays stay live to this single exit, where numba then drops their references
+    # once; dropped on each branch instead, they kept atomic refcount operations
+    # (numba's refcount pruning did not pair them)
+    return len(F) + len(land_p)
+
+
+@nb.njit(**JIT)
+def _grad_user(F, d):
+    """C.LAND_USER: the user's jitted grad, one lane at a time."""
+    G = 2 * d
+    xb = np.empty(d)
+    for j in range(L):
+        for cc in range(d):
+            xb[cc] = F[cc * L + j]
+        gb = USER_GRAD(xb)
+        for cc in range(d):
+            F[(G + cc) * L + j] = gb[cc]
 
 
 @nb.njit(**JIT)
@@ -416,7 +445,7 @@ def _scale_by_row(F, d, row):
         F[(R + _ETA) * L + j] = F[row * L + j]
 
 
-@nb.njit(**JIT)
+@nb.njit(**DISPATCH)
 def _schedule_lanes(F, d, opt_p, p0, p1, p2, p3):
     """eta_k of a schedule into the _FX row (k = steps taken so far, per lane)."""
     R = 3 * d
@@ -437,12 +466,142 @@ def _schedule_lanes(F, d, opt_p, p0, p1, p2, p3):
 
 
 @nb.njit(**JIT)
+def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
+    """One transform of the chain (any but Polyak's) on the v rows: its lane loops.
+
+    A leaf on purpose: it calls no jitted function (the helpers are inlined), so numba
+    drops its refcount operations (see DISPATCH). ``st`` is the transform's first state
+    row.
+    """
+    d = max(d, 1)  # provably non-negative row offsets: see the note above the phases
+    st = max(st, 0)
+    R = 3 * d
+    G = 2 * d
+    # element-wise transforms: flat loops over the d * L entries of the v rows
+    if kind == C.T_SCALE:
+        for q in range(d * L):
+            F[d * L + q] = -p0 * F[d * L + q]
+        for j in range(L):
+            F[(R + _ETA) * L + j] = p0
+    elif kind == C.T_CLIP_COORD or (kind == C.T_CLIP_NORM and d == 1):
+        for q in range(d * L):
+            F[d * L + q] = clamp(F[d * L + q], -p0, p0)
+    elif kind == C.T_CLIP_NORM:
+        _norm2_into(F, R + _TMP, d, d)
+        for j in range(L):
+            n2 = F[(R + _TMP) * L + j]
+            # an overflowed squared norm gives NaN (DIVERGED), not a silent zero step
+            fac = p0 / math.sqrt(n2) if n2 <= _FMAX else np.nan
+            F[(R + _TMP) * L + j] = fac if n2 > p0 * p0 * C.CLIP_SLACK else 1.0
+        for c in range(d):
+            for j in range(L):
+                F[(d + c) * L + j] *= F[(R + _TMP) * L + j]
+    elif kind == C.T_NORMALIZE:
+        _norm2_into(F, R + _TMP, d, d)
+        for c in range(d):
+            for j in range(L):
+                n2 = F[(R + _TMP) * L + j]
+                v = F[(d + c) * L + j]
+                u = v / (math.sqrt(n2) + p0) if n2 > 0.0 else 0.0
+                F[(d + c) * L + j] = u if n2 <= _FMAX else np.nan
+    elif kind == C.T_SIGN:
+        for q in range(d * L):
+            v = F[d * L + q]
+            F[d * L + q] = 1.0 if v > 0.0 else (-1.0 if v < 0.0 else 0.0)
+    elif kind == C.T_MOMENTUM:
+        # the d state rows (m) are contiguous from st, like the d v rows from d
+        for q in range(d * L):
+            m = p0 * F[st * L + q] + F[d * L + q]
+            F[st * L + q] = m
+            F[d * L + q] = F[d * L + q] + p0 * m if p1 != 0.0 else m
+    elif kind == C.T_SCHEDULE:
+        _schedule_lanes(F, d, opt_p, p0, p1, p2, p3)
+        _scale_by_row(F, d, R + _FX)
+    elif kind == C.T_ADAGRAD_NORM:
+        _norm2_into(F, R + _TMP, G, d)
+        for j in range(L):
+            first = F[(R + _K) * L + j] == 0.0
+            n2 = F[(R + _TMP) * L + j]
+            # clip = p2 (inf: plain AdaGrad-Norm); an overflowed n2 passes unclipped
+            n2 = min(n2, p2 * p2) if n2 <= _FMAX else n2
+            b2 = (p1 * p1 if first else F[st * L + j]) + n2
+            F[st * L + j] = b2
+            F[(R + _FX) * L + j] = p0 / math.sqrt(b2) if b2 <= _FMAX else np.nan
+        _scale_by_row(F, d, R + _FX)
+    elif kind == C.T_NORM_RATIO:
+        _norm2_into(F, R + _TMP, G, d)
+        for j in range(L):
+            gn = math.sqrt(F[(R + _TMP) * L + j])
+            prev = F[st * L + j]
+            gprev = F[(st + 1) * L + j]
+            if F[(R + _K) * L + j] == 0.0:
+                eta = p0
+            elif gn > 0.0 and gprev > 0.0:
+                eta = prev * gprev / gn
+            else:
+                eta = prev
+            eta = eta if gn <= _FMAX else np.nan  # an overflowed norm: DIVERGED
+            F[st * L + j] = eta
+            # the reference norm is the last non-zero one: a zero gradient neither
+            # resets eta to 0 at the next step nor is remembered (stuck-at-zero fix)
+            F[(st + 1) * L + j] = gn if gn > 0.0 else gprev
+            F[(R + _FX) * L + j] = eta
+        _scale_by_row(F, d, R + _FX)
+    else:  # C.T_SECANT or C.T_BB: state x_prev (d rows), g_prev (d rows), eta
+        for j in range(L):
+            F[(R + _TMP) * L + j] = 0.0  # ||s||^2
+            F[(R + _BAD) * L + j] = 0.0  # ||y||^2 (secant) or <s, y> (BB); free here
+        for c in range(d):
+            for j in range(L):
+                s = F[c * L + j] - F[(st + c) * L + j]
+                y = F[(G + c) * L + j] - F[(st + d + c) * L + j]
+                F[(R + _TMP) * L + j] += s * s
+                F[(R + _BAD) * L + j] += y * y if kind == C.T_SECANT else s * y
+        for j in range(L):
+            prev = F[(st + 2 * d) * L + j]
+            s2 = F[(R + _TMP) * L + j]
+            q = F[(R + _BAD) * L + j]
+            if kind == C.T_SECANT:
+                cand = math.sqrt(s2) / math.sqrt(q) if q > 0.0 else np.inf
+            else:
+                cand = s2 / q if q > 0.0 else np.inf
+            if F[(R + _K) * L + j] == 0.0:
+                eta = p0
+            elif math.isfinite(cand):
+                eta = cand
+            else:
+                eta = prev
+            F[(st + 2 * d) * L + j] = eta
+            F[(R + _FX) * L + j] = eta
+        for c in range(d):
+            for j in range(L):
+                F[(st + c) * L + j] = F[c * L + j]
+                F[(st + d + c) * L + j] = F[(G + c) * L + j]
+        _scale_by_row(F, d, R + _FX)
+    return len(F) + len(opt_p)  # one exit for the arrays' references: see _grad_lanes
+
+
+@nb.njit(**JIT)
+def _t_polyak(F, d, land, land_p, gbuf, p0, p1):
+    """Polyak's step: the one transform that calls out (f(x) per lane, through
+    land_value), so it keeps its refcount operations; only chains with it pay them."""
+    d = max(d, 1)
+    R = 3 * d
+    G = 2 * d
+    _norm2_into(F, R + _TMP, G, d)
+    for j in range(L):
+        fx = land_value(land, land_p, F, d, j, gbuf)
+        n2 = F[(R + _TMP) * L + j]
+        eta = (fx - p0) / n2 if n2 > 0.0 else 0.0
+        eta = min(max(eta, 0.0), p1)
+        F[(R + _FX) * L + j] = eta if n2 <= _FMAX else np.nan
+    _scale_by_row(F, d, R + _FX)
+
+
+@nb.njit(**DISPATCH)
 def phase_transforms(F, d, codes, land_p, opt_p, gbuf):
     """The optimiser chain, slot by slot, on the v rows (g rows hold the raw gradient)."""
-    d = max(d, 1)  # row offsets provably >= 0: see the note above the phases
-    R = 3 * d
-    SB = R + _NROWS
-    G = 2 * d
+    SB = 3 * d + _NROWS
     land = LAND if LAND != C.DYN else codes[0]
     for slot in range(C.N_SLOTS):
         if slot == 0:
@@ -462,117 +621,11 @@ def phase_transforms(F, d, codes, land_p, opt_p, gbuf):
             continue
         base = 1 + slot * C.SLOT_P
         p0, p1, p2, p3 = opt_p[base], opt_p[base + 1], opt_p[base + 2], opt_p[base + 3]
-        st = SB + max(int(opt_p[base + 5]), 0)  # max: a provably non-negative offset
-        # element-wise transforms: flat loops over the d * L entries of the v rows
-        if kind == C.T_SCALE:
-            for q in range(d * L):
-                F[d * L + q] = -p0 * F[d * L + q]
-            for j in range(L):
-                F[(R + _ETA) * L + j] = p0
-        elif kind == C.T_CLIP_COORD or (kind == C.T_CLIP_NORM and d == 1):
-            for q in range(d * L):
-                F[d * L + q] = clamp(F[d * L + q], -p0, p0)
-        elif kind == C.T_CLIP_NORM:
-            _norm2_into(F, R + _TMP, d, d)
-            for j in range(L):
-                n2 = F[(R + _TMP) * L + j]
-                # an overflowed squared norm gives NaN (DIVERGED), not a silent zero step
-                fac = p0 / math.sqrt(n2) if n2 <= _FMAX else np.nan
-                F[(R + _TMP) * L + j] = fac if n2 > p0 * p0 * C.CLIP_SLACK else 1.0
-            for c in range(d):
-                for j in range(L):
-                    F[(d + c) * L + j] *= F[(R + _TMP) * L + j]
-        elif kind == C.T_NORMALIZE:
-            _norm2_into(F, R + _TMP, d, d)
-            for c in range(d):
-                for j in range(L):
-                    n2 = F[(R + _TMP) * L + j]
-                    v = F[(d + c) * L + j]
-                    u = v / (math.sqrt(n2) + p0) if n2 > 0.0 else 0.0
-                    F[(d + c) * L + j] = u if n2 <= _FMAX else np.nan
-        elif kind == C.T_SIGN:
-            for q in range(d * L):
-                v = F[d * L + q]
-                F[d * L + q] = 1.0 if v > 0.0 else (-1.0 if v < 0.0 else 0.0)
-        elif kind == C.T_MOMENTUM:
-            # the d state rows (m) are contiguous from st, like the d v rows from d
-            for q in range(d * L):
-                m = p0 * F[st * L + q] + F[d * L + q]
-                F[st * L + q] = m
-                F[d * L + q] = F[d * L + q] + p0 * m if p1 != 0.0 else m
-        elif kind == C.T_SCHEDULE:
-            _schedule_lanes(F, d, opt_p, p0, p1, p2, p3)
-            _scale_by_row(F, d, R + _FX)
-        elif kind == C.T_ADAGRAD_NORM:
-            _norm2_into(F, R + _TMP, G, d)
-            for j in range(L):
-                first = F[(R + _K) * L + j] == 0.0
-                n2 = F[(R + _TMP) * L + j]
-                # clip = p2 (inf: plain AdaGrad-Norm); an overflowed n2 passes unclipped
-                n2 = min(n2, p2 * p2) if n2 <= _FMAX else n2
-                b2 = (p1 * p1 if first else F[st * L + j]) + n2
-                F[st * L + j] = b2
-                F[(R + _FX) * L + j] = p0 / math.sqrt(b2) if b2 <= _FMAX else np.nan
-            _scale_by_row(F, d, R + _FX)
-        elif kind == C.T_POLYAK:
-            _norm2_into(F, R + _TMP, G, d)
-            for j in range(L):
-                fx = land_value(land, land_p, F, d, j, gbuf)
-                n2 = F[(R + _TMP) * L + j]
-                eta = (fx - p0) / n2 if n2 > 0.0 else 0.0
-                eta = min(max(eta, 0.0), p1)
-                F[(R + _FX) * L + j] = eta if n2 <= _FMAX else np.nan
-            _scale_by_row(F, d, R + _FX)
-        elif kind == C.T_NORM_RATIO:
-            _norm2_into(F, R + _TMP, G, d)
-            for j in range(L):
-                gn = math.sqrt(F[(R + _TMP) * L + j])
-                prev = F[st * L + j]
-                gprev = F[(st + 1) * L + j]
-                if F[(R + _K) * L + j] == 0.0:
-                    eta = p0
-                elif gn > 0.0 and gprev > 0.0:
-                    eta = prev * gprev / gn
-                else:
-                    eta = prev
-                eta = eta if gn <= _FMAX else np.nan  # an overflowed norm: DIVERGED
-                F[st * L + j] = eta
-                # the reference norm is the last non-zero one: a zero gradient neither
-                # resets eta to 0 at the next step nor is remembered (stuck-at-zero fix)
-                F[(st + 1) * L + j] = gn if gn > 0.0 else gprev
-                F[(R + _FX) * L + j] = eta
-            _scale_by_row(F, d, R + _FX)
-        else:  # C.T_SECANT or C.T_BB: state x_prev (d rows), g_prev (d rows), eta
-            for j in range(L):
-                F[(R + _TMP) * L + j] = 0.0  # ||s||^2
-                F[(R + _BAD) * L + j] = 0.0  # ||y||^2 (secant) or <s, y> (BB); free here
-            for c in range(d):
-                for j in range(L):
-                    s = F[c * L + j] - F[(st + c) * L + j]
-                    y = F[(G + c) * L + j] - F[(st + d + c) * L + j]
-                    F[(R + _TMP) * L + j] += s * s
-                    F[(R + _BAD) * L + j] += y * y if kind == C.T_SECANT else s * y
-            for j in range(L):
-                prev = F[(st + 2 * d) * L + j]
-                s2 = F[(R + _TMP) * L + j]
-                q = F[(R + _BAD) * L + j]
-                if kind == C.T_SECANT:
-                    cand = math.sqrt(s2) / math.sqrt(q) if q > 0.0 else np.inf
-                else:
-                    cand = s2 / q if q > 0.0 else np.inf
-                if F[(R + _K) * L + j] == 0.0:
-                    eta = p0
-                elif math.isfinite(cand):
-                    eta = cand
-                else:
-                    eta = prev
-                F[(st + 2 * d) * L + j] = eta
-                F[(R + _FX) * L + j] = eta
-            for c in range(d):
-                for j in range(L):
-                    F[(st + c) * L + j] = F[c * L + j]
-                    F[(st + d + c) * L + j] = F[(G + c) * L + j]
-            _scale_by_row(F, d, R + _FX)
+        st = SB + int(opt_p[base + 5])
+        if kind == C.T_POLYAK:
+            _t_polyak(F, d, land, land_p, gbuf, p0, p1)
+        else:
+            _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3)
 
 
 # status codes as floats: an int64 -> float64 conversion per lane (float(new)) has no
