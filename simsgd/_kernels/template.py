@@ -10,10 +10,18 @@ component with a single compilation. Do not import this module directly.
 How the generic kernel stays vectorised: a step is a sequence of *phases* (noise,
 gradient, each transform of the chain, update and checks, observer), each a loop over
 the lanes of a block. The run-time dispatch on a code happens once per phase, outside
-its lane loop, and selects a lane loop written for that one component (the helpers
-``_draw_lanes`` and friends are inlined with a constant kind), so the lane loops
-themselves stay branch-free. Specialised modules (every code a constant) additionally
-fuse the whole 1-D step into one lane loop (``step_1d``) for the hot structures.
+its lane loop, and selects a lane loop written for that one component, so the lane loops
+themselves stay branch-free. Two kinds of function make up a step:
+
+* *dispatchers* (``step_nd``, ``phase_noise``, ``phase_grad``, ``phase_transforms``,
+  ``phase_update``), inlined into the kernel's step loop (see ``DISPATCH``);
+* *lane-loop functions* (``_lanes_draw_<law>``, ``_grad_lanes``, ``_combine_lanes``,
+  ``_transform_lanes``, ``_update_1d``/``_update_nd``), which call no jitted function,
+  so they carry no refcount operations, and which are written so that LLVM vectorises
+  their loops with a run-time dimension (see the note above the phases).
+
+Specialised modules (every code a constant) additionally fuse the whole 1-D step into one
+lane loop (``step_1d``) for the hot structures.
 """
 
 import math
@@ -36,10 +44,12 @@ JIT = _JIT
 # Dispatchers run once per step and only call lane loops: they are inlined (numba IR) up
 # to the kernel's step loop. A jitted function that calls another one keeps an atomic
 # incref/decref pair per array argument (numba's refcount pruning gives up on calls);
-# per step, through step_nd, phase_noise, _draw_any and phase_update, that was ~40
-# atomic operations on meminfos that the threads share, so cache lines bounced between
-# the cores. Lane loops stay separate functions: they call nothing, carry no refcount
-# operations, and LLVM optimises each on its own.
+# per step, through step_nd and the phases, that was ~60 atomic operations, most on
+# parameter arrays that the threads share, so cache lines bounced between the cores
+# (phase_transforms with an empty chain cost 62 ns per block step, all of it refcounts).
+# Lane loops stay separate functions: they call nothing, carry no refcount operations,
+# and LLVM optimises each on its own (inlining them too made one huge kernel function:
+# see "Tried and dropped" in kernel.py).
 DISPATCH = dict(JIT, inline="always")
 # --- structure ---
 LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS = 1, 0, 1, 0, 0, 0, 0, 0, 0, 0
@@ -126,6 +136,15 @@ def _step_1d_absent(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
 
 # a module that cannot fuse never compiles the fused step (it would only add compile time)
 step_1d = _step_1d_fused if FUSED else _step_1d_absent
+
+# Which components this module can meet, indexed by code: every one in the generic module,
+# only its own in a specialised one. The lane-loop functions (_grad_lanes,
+# _transform_lanes) take the component as a run-time argument and test these
+# compile-time constants first, so that LLVM drops the other components' loops at once
+# in a specialised module instead of optimising them (compile time).
+_LAND_ON = tuple(LAND == C.DYN or LAND == k for k in range(C.LAND_USER + 1))
+_T_ON = tuple(C.DYN in (T0, T1, T2, T3, T4, T5) or k in (T0, T1, T2, T3, T4, T5)
+              for k in range(C.T_BB + 1))
 
 
 # ----------------------------------------------------------------------------------
@@ -264,19 +283,19 @@ def _grad_lanes(F, d, land, land_p):
     """
     d = max(d, 1)  # provably non-negative row offsets: see the note above the phases
     G = 2 * d
-    if land == C.LAND_QUADRATIC:
+    if _LAND_ON[C.LAND_QUADRATIC] and land == C.LAND_QUADRATIC:
         for cc in range(d):
             a = land_p[cc]
             m = land_p[d + cc]
             for j in range(L):
                 F[(G + cc) * L + j] = quadratic_grad(a, m, F[cc * L + j])
-    elif land == C.LAND_DOUBLEWELL:
-        for j in range(L):
-            F[G * L + j] = doublewell_grad0(F[j])
-        for cc in range(1, d):
-            for j in range(L):
-                F[(G + cc) * L + j] = F[cc * L + j]
-    elif land == C.LAND_MULTIWELL:
+    elif _LAND_ON[C.LAND_DOUBLEWELL] and land == C.LAND_DOUBLEWELL:
+        # one flat loop (d * L: not unrolled, so vectorised; see the note above the
+        # phases): the double well on coordinate 0, x_c itself on the others
+        for q in range(d * L):
+            x = F[q]
+            F[G * L + q] = doublewell_grad0(x) if q < L else x
+    elif _LAND_ON[C.LAND_MULTIWELL] and land == C.LAND_MULTIWELL:
         # multiwell_grad's product written out on land_p's critical points: the slice
         # it takes elsewhere would be an array made here, with refcount operations
         n_crit = int(land_p[0])
@@ -285,7 +304,7 @@ def _grad_lanes(F, d, land, land_p):
             for i in range(n_crit):
                 acc *= F[j] - land_p[3 + i]
             F[G * L + j] = acc
-    elif land == C.LAND_QUAD_FULL:
+    elif _LAND_ON[C.LAND_QUAD_FULL] and land == C.LAND_QUAD_FULL:
         for cc in range(d):
             for j in range(L):
                 F[(G + cc) * L + j] = 0.0
@@ -294,14 +313,14 @@ def _grad_lanes(F, d, land, land_p):
                 m = land_p[d * d + c2]
                 for j in range(L):
                     F[(G + cc) * L + j] += a * (F[c2 * L + j] - m)
-    elif land == C.LAND_COSH:
+    elif _LAND_ON[C.LAND_COSH] and land == C.LAND_COSH:
         for q in range(d * L):
             F[G * L + q] = vsinh(F[q])
-    elif land == C.LAND_EXP:
+    elif _LAND_ON[C.LAND_EXP] and land == C.LAND_EXP:
         k = land_p[0]
         for q in range(d * L):
             F[G * L + q] = k * vexp(k * F[q])
-    elif land == C.LAND_QUARTIC:
+    elif _LAND_ON[C.LAND_QUARTIC] and land == C.LAND_QUARTIC:
         R = 3 * d
         for j in range(L):
             F[(R + _TMP) * L + j] = 0.0
@@ -313,13 +332,13 @@ def _grad_lanes(F, d, land, land_p):
             a2 = land_p[cc] * land_p[cc]
             for j in range(L):
                 F[(G + cc) * L + j] = 4.0 * F[(R + _TMP) * L + j] * a2 * F[cc * L + j]
-    elif land == C.LAND_LOGCOSH:
+    elif _LAND_ON[C.LAND_LOGCOSH] and land == C.LAND_LOGCOSH:
         for q in range(d * L):
             F[G * L + q] = vtanh(F[q])
-    elif land == C.LAND_LOGISTIC:
+    elif _LAND_ON[C.LAND_LOGISTIC] and land == C.LAND_LOGISTIC:
         for q in range(d * L):
             F[G * L + q] = -1.0 / (1.0 + vexp(F[q]))
-    else:  # C.LAND_EXPSQUARE
+    elif _LAND_ON[C.LAND_EXPSQUARE]:  # land == C.LAND_EXPSQUARE
         for q in range(d * L):
             F[G * L + q] = 2.0 * F[q] * vexp(F[q] * F[q])
     # the arrays stay live to this single exit, where numba then drops their references
@@ -478,15 +497,16 @@ def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
     R = 3 * d
     G = 2 * d
     # element-wise transforms: flat loops over the d * L entries of the v rows
-    if kind == C.T_SCALE:
+    if _T_ON[C.T_SCALE] and kind == C.T_SCALE:
         for q in range(d * L):
             F[d * L + q] = -p0 * F[d * L + q]
         for j in range(L):
             F[(R + _ETA) * L + j] = p0
-    elif kind == C.T_CLIP_COORD or (kind == C.T_CLIP_NORM and d == 1):
+    elif ((_T_ON[C.T_CLIP_COORD] or _T_ON[C.T_CLIP_NORM])
+          and (kind == C.T_CLIP_COORD or (kind == C.T_CLIP_NORM and d == 1))):
         for q in range(d * L):
             F[d * L + q] = clamp(F[d * L + q], -p0, p0)
-    elif kind == C.T_CLIP_NORM:
+    elif _T_ON[C.T_CLIP_NORM] and kind == C.T_CLIP_NORM:
         _norm2_into(F, R + _TMP, d, d)
         for j in range(L):
             n2 = F[(R + _TMP) * L + j]
@@ -496,7 +516,7 @@ def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
         for c in range(d):
             for j in range(L):
                 F[(d + c) * L + j] *= F[(R + _TMP) * L + j]
-    elif kind == C.T_NORMALIZE:
+    elif _T_ON[C.T_NORMALIZE] and kind == C.T_NORMALIZE:
         _norm2_into(F, R + _TMP, d, d)
         for c in range(d):
             for j in range(L):
@@ -504,20 +524,20 @@ def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
                 v = F[(d + c) * L + j]
                 u = v / (math.sqrt(n2) + p0) if n2 > 0.0 else 0.0
                 F[(d + c) * L + j] = u if n2 <= _FMAX else np.nan
-    elif kind == C.T_SIGN:
+    elif _T_ON[C.T_SIGN] and kind == C.T_SIGN:
         for q in range(d * L):
             v = F[d * L + q]
             F[d * L + q] = 1.0 if v > 0.0 else (-1.0 if v < 0.0 else 0.0)
-    elif kind == C.T_MOMENTUM:
+    elif _T_ON[C.T_MOMENTUM] and kind == C.T_MOMENTUM:
         # the d state rows (m) are contiguous from st, like the d v rows from d
         for q in range(d * L):
             m = p0 * F[st * L + q] + F[d * L + q]
             F[st * L + q] = m
             F[d * L + q] = F[d * L + q] + p0 * m if p1 != 0.0 else m
-    elif kind == C.T_SCHEDULE:
+    elif _T_ON[C.T_SCHEDULE] and kind == C.T_SCHEDULE:
         _schedule_lanes(F, d, opt_p, p0, p1, p2, p3)
         _scale_by_row(F, d, R + _FX)
-    elif kind == C.T_ADAGRAD_NORM:
+    elif _T_ON[C.T_ADAGRAD_NORM] and kind == C.T_ADAGRAD_NORM:
         _norm2_into(F, R + _TMP, G, d)
         for j in range(L):
             first = F[(R + _K) * L + j] == 0.0
@@ -528,7 +548,7 @@ def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
             F[st * L + j] = b2
             F[(R + _FX) * L + j] = p0 / math.sqrt(b2) if b2 <= _FMAX else np.nan
         _scale_by_row(F, d, R + _FX)
-    elif kind == C.T_NORM_RATIO:
+    elif _T_ON[C.T_NORM_RATIO] and kind == C.T_NORM_RATIO:
         _norm2_into(F, R + _TMP, G, d)
         for j in range(L):
             gn = math.sqrt(F[(R + _TMP) * L + j])
@@ -547,7 +567,8 @@ def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
             F[(st + 1) * L + j] = gn if gn > 0.0 else gprev
             F[(R + _FX) * L + j] = eta
         _scale_by_row(F, d, R + _FX)
-    else:  # C.T_SECANT or C.T_BB: state x_prev (d rows), g_prev (d rows), eta
+    elif _T_ON[C.T_SECANT] or _T_ON[C.T_BB]:  # kind is C.T_SECANT or C.T_BB:
+        # state x_prev (d rows), g_prev (d rows), eta
         for j in range(L):
             F[(R + _TMP) * L + j] = 0.0  # ||s||^2
             F[(R + _BAD) * L + j] = 0.0  # ||y||^2 (secant) or <s, y> (BB); free here
@@ -740,16 +761,22 @@ def _update_nd(F, d, land, stop, land_p, stop_p, n_steps, diverge_at):
         F[(R + _ACT) * L + j] = 1.0 if (alive and new == C.RUNNING and k < fsteps) else 0.0
 
 
+@nb.njit(**JIT)
+def _combine_lanes(F, d):
+    """g = grad f + xi (kept in the g rows for adaptive rules); v = g enters the chain."""
+    d = max(d, 1)  # provably non-negative row offsets: see the note above the phases
+    for q in range(d * L):
+        g = F[2 * d * L + q] + F[d * L + q]
+        F[2 * d * L + q] = g
+        F[d * L + q] = g
+
+
 @nb.njit(**DISPATCH)
 def step_nd(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps, diverge_at, sel, gbuf):
     """One step of the general (phased) kind."""
     phase_noise(S, F, d, codes, noise_p)
     phase_grad(S, F, d, codes, land_p, sel)
-    # g = grad f + xi (kept in the g rows for adaptive rules); v = g enters the chain
-    for q in range(d * L):
-        g = F[2 * d * L + q] + F[d * L + q]
-        F[2 * d * L + q] = g
-        F[d * L + q] = g
+    _combine_lanes(F, d)
     phase_transforms(F, d, codes, land_p, opt_p, gbuf)
     phase_update(F, d, codes, land_p, stop_p, n_steps, diverge_at)
 
