@@ -3,10 +3,13 @@
 Compiles, from scratch, the kernel of every structure reached by a list of public
 configurations (every landscape, noise, optimiser and stop family), then inspects the
 functions the kernel runs for that configuration and prints one JSON line per
-configuration and a summary line. A specialised hot path runs ``step_1d`` (the fused
-1-D step) or ``step_nd``; the generic kernel runs one function per phase: the noise
-law's own lane loop (``_lanes_draw_<law>``), ``phase_grad``, ``phase_transforms`` and
-``phase_update``, each holding one lane loop per component behind a run-time dispatch.
+configuration and a summary line. A specialised 1-D hot path runs ``step_1d`` (the fused
+1-D step); every other kernel runs one lane-loop function per phase, called by dispatchers
+inlined into the kernel: the noise law's (``_lanes_draw_<law>``), the gradient's
+(``_grad_lanes``, or ``_batch_lanes`` for the stochastic finite sums, scalar by design),
+the transforms' (``_transform_lanes``, one lane loop per component behind a run-time
+dispatch, called once per slot of the chain) and the update's (``_update_1d`` in 1-D, else
+``_update_nd``).
 A row is vectorised when every inspected function has packed vector loops (a phase
 function counts its vector loops over all its components, so the row's ``functions``
 field gives the detail):
@@ -39,6 +42,7 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 
 import simsgd as sg  # noqa: E402
+from simsgd._kernels import codes as C  # noqa: E402
 from simsgd._kernels import kernel as K  # noqa: E402
 
 L_ = sg.landscapes
@@ -158,13 +162,17 @@ def main(argv=None):
             st = tuple(int(c) for c in res.provenance["structure"])
             dim = int(res.provenance["dim"])
             kern = K._REGISTRY[res.provenance["structure"]]
-            if st != K.GENERIC:
-                fns = ["step_1d" if dim == 1 else "step_nd"]
+            if st != K.GENERIC and dim == 1:
+                fns = ["step_1d"]
             else:
+                # the dispatchers (step_nd, phase_noise, phase_update) are inlined into the
+                # kernel: inspect the lane-loop functions they call
                 law = noise.noise if isinstance(noise, N_.Clipped) else noise
                 law = law.noise if isinstance(law, N_.Radial) else law
                 fns = ([f"_lanes_{K.SAMPLERS[law._lower()[0]]}"] if law is not None else [])
-                fns += ["phase_grad", "phase_transforms", "phase_update"]
+                batch = land._lower(dim)[0] in (C.LAND_STOCH_QUAD, C.LAND_FINITE_WELLS)
+                fns += ["_batch_lanes" if batch else "_grad_lanes", "_transform_lanes",
+                        "_update_1d" if dim == 1 else "_update_nd"]
             infos = {}
             for fn in fns:
                 if (st, fn) not in seen:

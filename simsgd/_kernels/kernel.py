@@ -246,7 +246,9 @@ _NROWS = 9
 # structure codes are module globals is a real file, is cached like any other, and
 # numba freezes its globals as constants. Tried and dropped: one closure factory
 # (recompiled the kernel in every process, ~2.4 s) and inline='always' phase helpers
-# (slower code, 27 M vs 58 M steps/s per thread, and 8 s compiles).
+# with their lane loops (slower code, 27 M vs 58 M steps/s per thread, and 8 s
+# compiles). Only the small dispatchers that call the lane loops are inlined (see
+# template.DISPATCH).
 #
 # The kernel in each module,
 #     kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diverge_at,

@@ -10,10 +10,18 @@ component with a single compilation. Do not import this module directly.
 How the generic kernel stays vectorised: a step is a sequence of *phases* (noise,
 gradient, each transform of the chain, update and checks, observer), each a loop over
 the lanes of a block. The run-time dispatch on a code happens once per phase, outside
-its lane loop, and selects a lane loop written for that one component (the helpers
-``_draw_lanes`` and friends are inlined with a constant kind), so the lane loops
-themselves stay branch-free. Specialised modules (every code a constant) additionally
-fuse the whole 1-D step into one lane loop (``step_1d``) for the hot structures.
+its lane loop, and selects a lane loop written for that one component, so the lane loops
+themselves stay branch-free. Two kinds of function make up a step:
+
+* *dispatchers* (``step_nd``, ``phase_noise``, ``phase_grad``, ``phase_transforms``,
+  ``phase_update``), inlined into the kernel's step loop (see ``DISPATCH``);
+* *lane-loop functions* (``_lanes_draw_<law>``, ``_grad_lanes``, ``_combine_lanes``,
+  ``_transform_lanes``, ``_update_1d``/``_update_nd``), which call no jitted function,
+  so they carry no refcount operations, and which are written so that LLVM vectorises
+  their loops with a run-time dimension (see the note above the phases).
+
+Specialised modules (every code a constant) additionally fuse the whole 1-D step into one
+lane loop (``step_1d``) for the hot structures.
 """
 
 import math
@@ -33,6 +41,16 @@ from simsgd._kernels.rng import seed_state
 
 L = LANES
 JIT = _JIT
+# Dispatchers run once per step and only call lane loops: they are inlined (numba IR) up
+# to the kernel's step loop. A jitted function that calls another one keeps an atomic
+# incref/decref pair per array argument (numba's refcount pruning gives up on calls);
+# per step, through step_nd and the phases, that was ~60 atomic operations, most on
+# parameter arrays that the threads share, so cache lines bounced between the cores
+# (phase_transforms with an empty chain cost 62 ns per block step, all of it refcounts).
+# Lane loops stay separate functions: they call nothing, carry no refcount operations,
+# and LLVM optimises each on its own (inlining them too made one huge kernel function:
+# see "Tried and dropped" in kernel.py).
+DISPATCH = dict(JIT, inline="always")
 # --- structure ---
 LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS = 1, 0, 1, 0, 0, 0, 0, 0, 0, 0
 # --- end structure ---
@@ -119,10 +137,35 @@ def _step_1d_absent(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
 # a module that cannot fuse never compiles the fused step (it would only add compile time)
 step_1d = _step_1d_fused if FUSED else _step_1d_absent
 
+# Which components this module can meet, indexed by code: every one in the generic module,
+# only its own in a specialised one. The lane-loop functions (_grad_lanes,
+# _transform_lanes) take the component as a run-time argument and test these
+# compile-time constants first, so that LLVM drops the other components' loops at once
+# in a specialised module instead of optimising them (compile time).
+_LAND_ON = tuple(LAND == C.DYN or LAND == k for k in range(C.LAND_USER + 1))
+_T_ON = tuple(C.DYN in (T0, T1, T2, T3, T4, T5) or k in (T0, T1, T2, T3, T4, T5)
+              for k in range(C.T_BB + 1))
+
 
 # ----------------------------------------------------------------------------------
 # Phases of the general step. Each takes the block buffers and dispatches once on its
 # code; the lane loops below are written for one constant kind each.
+#
+# What keeps a phase's lane loops vectorised when d (so every row offset) is only known
+# at run time (measured with LLVM's loop-vectorize remarks and benchmarks/vectorisation.py):
+# * ``if d < 1: return`` at the top of a phase. numba wraps negative indices
+#   (``i < 0 ? i + n : i``); with offsets built from an unknown d that select stays, the
+#   addresses are not affine and LLVM gives up ("unsafe indirect dependence"). Knowing
+#   d >= 1 (and a state row >= 0) folds the select away.
+# * Element-wise work on whole rows is one flat loop over q in range(d * L), not a loop
+#   over c around a loop over the L lanes: a 32-iteration loop with a small body is
+#   fully unrolled before the loop vectoriser runs, and the unrolled code cannot be
+#   SLP-vectorised because the rows of the one buffer F might overlap. A trip count of
+#   d * L is unknown at compile time, so the loop stays a loop and is vectorised behind
+#   one run-time overlap check.
+# * Per-lane bookkeeping in 1-D is one fused lane loop with constant row offsets
+#   (``_update_1d``), like the specialised ``step_1d``: LLVM then knows that no two rows
+#   overlap and needs no run-time checks at all.
 # ----------------------------------------------------------------------------------
 # --- lanes: kernel._module_source writes one copy per law, SAMPLER -> its draw_* ---
 @nb.njit(**JIT)
@@ -150,14 +193,14 @@ def _lanes_SAMPLER(S, F, row, a, b, c, clip, radius):
 # --- end lanes ---
 
 
-@nb.njit(**JIT)
+@nb.njit(**DISPATCH)
 def _draw_any(noise, S, F, row, a, b, c, clip, radius):
     """Dispatch once on the law, to its own lane loop."""
     # --- dispatch: generated ---
     pass
 
 
-@nb.njit(**JIT)
+@nb.njit(**DISPATCH)
 def phase_noise(S, F, d, codes, noise_p):
     """The noise vector xi into the v rows [d, 2d)."""
     noise = NOISE if NOISE != C.DYN else codes[1]
@@ -219,27 +262,49 @@ def _batch_lanes(S, F, d, land, land_p, sel):
             F[G * L + j] = acc / bsz
 
 
-@nb.njit(**JIT)
+@nb.njit(**DISPATCH)
 def phase_grad(S, F, d, codes, land_p, sel):
     """grad f(x) (or a landscape's own stochastic gradient) into the g rows [2d, 3d)."""
     land = LAND if LAND != C.DYN else codes[0]
+    if land == C.LAND_STOCH_QUAD or land == C.LAND_FINITE_WELLS:
+        _batch_lanes(S, F, d, land, land_p, sel)
+    elif land == C.LAND_USER:
+        _grad_user(F, d)
+    else:
+        _grad_lanes(F, d, land, land_p)
+
+
+@nb.njit(**JIT)
+def _grad_lanes(F, d, land, land_p):
+    """grad f(x) of the deterministic built-in landscapes: their lane loops.
+
+    A leaf on purpose: it calls no jitted function (the helpers are inlined), so numba
+    drops its refcount operations (see DISPATCH).
+    """
+    d = max(d, 1)  # provably non-negative row offsets: see the note above the phases
     G = 2 * d
-    if land == C.LAND_QUADRATIC:
+    if _LAND_ON[C.LAND_QUADRATIC] and land == C.LAND_QUADRATIC:
         for cc in range(d):
             a = land_p[cc]
             m = land_p[d + cc]
             for j in range(L):
                 F[(G + cc) * L + j] = quadratic_grad(a, m, F[cc * L + j])
-    elif land == C.LAND_DOUBLEWELL:
+    elif _LAND_ON[C.LAND_DOUBLEWELL] and land == C.LAND_DOUBLEWELL:
+        # one flat loop (d * L: not unrolled, so vectorised; see the note above the
+        # phases): the double well on coordinate 0, x_c itself on the others
+        for q in range(d * L):
+            x = F[q]
+            F[G * L + q] = doublewell_grad0(x) if q < L else x
+    elif _LAND_ON[C.LAND_MULTIWELL] and land == C.LAND_MULTIWELL:
+        # multiwell_grad's product written out on land_p's critical points: the slice
+        # it takes elsewhere would be an array made here, with refcount operations
+        n_crit = int(land_p[0])
         for j in range(L):
-            F[G * L + j] = doublewell_grad0(F[j])
-        for cc in range(1, d):
-            for j in range(L):
-                F[(G + cc) * L + j] = F[cc * L + j]
-    elif land == C.LAND_MULTIWELL:
-        for j in range(L):
-            F[G * L + j] = multiwell_grad(land_p[3:], int(land_p[0]), F[j])
-    elif land == C.LAND_QUAD_FULL:
+            acc = 1.0
+            for i in range(n_crit):
+                acc *= F[j] - land_p[3 + i]
+            F[G * L + j] = acc
+    elif _LAND_ON[C.LAND_QUAD_FULL] and land == C.LAND_QUAD_FULL:
         for cc in range(d):
             for j in range(L):
                 F[(G + cc) * L + j] = 0.0
@@ -248,16 +313,14 @@ def phase_grad(S, F, d, codes, land_p, sel):
                 m = land_p[d * d + c2]
                 for j in range(L):
                     F[(G + cc) * L + j] += a * (F[c2 * L + j] - m)
-    elif land == C.LAND_STOCH_QUAD or land == C.LAND_FINITE_WELLS:
-        _batch_lanes(S, F, d, land, land_p, sel)
-    elif land == C.LAND_COSH:
+    elif _LAND_ON[C.LAND_COSH] and land == C.LAND_COSH:
         for q in range(d * L):
             F[G * L + q] = vsinh(F[q])
-    elif land == C.LAND_EXP:
+    elif _LAND_ON[C.LAND_EXP] and land == C.LAND_EXP:
         k = land_p[0]
         for q in range(d * L):
             F[G * L + q] = k * vexp(k * F[q])
-    elif land == C.LAND_QUARTIC:
+    elif _LAND_ON[C.LAND_QUARTIC] and land == C.LAND_QUARTIC:
         R = 3 * d
         for j in range(L):
             F[(R + _TMP) * L + j] = 0.0
@@ -269,23 +332,32 @@ def phase_grad(S, F, d, codes, land_p, sel):
             a2 = land_p[cc] * land_p[cc]
             for j in range(L):
                 F[(G + cc) * L + j] = 4.0 * F[(R + _TMP) * L + j] * a2 * F[cc * L + j]
-    elif land == C.LAND_LOGCOSH:
+    elif _LAND_ON[C.LAND_LOGCOSH] and land == C.LAND_LOGCOSH:
         for q in range(d * L):
             F[G * L + q] = vtanh(F[q])
-    elif land == C.LAND_LOGISTIC:
+    elif _LAND_ON[C.LAND_LOGISTIC] and land == C.LAND_LOGISTIC:
         for q in range(d * L):
             F[G * L + q] = -1.0 / (1.0 + vexp(F[q]))
-    elif land == C.LAND_EXPSQUARE:
+    elif _LAND_ON[C.LAND_EXPSQUARE]:  # land == C.LAND_EXPSQUARE
         for q in range(d * L):
             F[G * L + q] = 2.0 * F[q] * vexp(F[q] * F[q])
-    else:  # C.LAND_USER: the user's jitted grad, one lane at a time
-        xb = np.empty(d)
-        for j in range(L):
-            for cc in range(d):
-                xb[cc] = F[cc * L + j]
-            gb = USER_GRAD(xb)
-            for cc in range(d):
-                F[(G + cc) * L + j] = gb[cc]
+    # the arrays stay live to this single exit, where numba then drops their references
+    # once; dropped on each branch instead, they kept atomic refcount operations
+    # (numba's refcount pruning did not pair them)
+    return len(F) + len(land_p)
+
+
+@nb.njit(**JIT)
+def _grad_user(F, d):
+    """C.LAND_USER: the user's jitted grad, one lane at a time."""
+    G = 2 * d
+    xb = np.empty(d)
+    for j in range(L):
+        for cc in range(d):
+            xb[cc] = F[cc * L + j]
+        gb = USER_GRAD(xb)
+        for cc in range(d):
+            F[(G + cc) * L + j] = gb[cc]
 
 
 @nb.njit(**JIT)
@@ -392,7 +464,7 @@ def _scale_by_row(F, d, row):
         F[(R + _ETA) * L + j] = F[row * L + j]
 
 
-@nb.njit(**JIT)
+@nb.njit(**DISPATCH)
 def _schedule_lanes(F, d, opt_p, p0, p1, p2, p3):
     """eta_k of a schedule into the _FX row (k = steps taken so far, per lane)."""
     R = 3 * d
@@ -413,11 +485,144 @@ def _schedule_lanes(F, d, opt_p, p0, p1, p2, p3):
 
 
 @nb.njit(**JIT)
+def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
+    """One transform of the chain (any but Polyak's) on the v rows: its lane loops.
+
+    A leaf on purpose: it calls no jitted function (the helpers are inlined), so numba
+    drops its refcount operations (see DISPATCH). ``st`` is the transform's first state
+    row.
+    """
+    d = max(d, 1)  # provably non-negative row offsets: see the note above the phases
+    st = max(st, 0)
+    R = 3 * d
+    G = 2 * d
+    # element-wise transforms: flat loops over the d * L entries of the v rows
+    if _T_ON[C.T_SCALE] and kind == C.T_SCALE:
+        for q in range(d * L):
+            F[d * L + q] = -p0 * F[d * L + q]
+        for j in range(L):
+            F[(R + _ETA) * L + j] = p0
+    elif ((_T_ON[C.T_CLIP_COORD] or _T_ON[C.T_CLIP_NORM])
+          and (kind == C.T_CLIP_COORD or (kind == C.T_CLIP_NORM and d == 1))):
+        for q in range(d * L):
+            F[d * L + q] = clamp(F[d * L + q], -p0, p0)
+    elif _T_ON[C.T_CLIP_NORM] and kind == C.T_CLIP_NORM:
+        _norm2_into(F, R + _TMP, d, d)
+        for j in range(L):
+            n2 = F[(R + _TMP) * L + j]
+            # an overflowed squared norm gives NaN (DIVERGED), not a silent zero step
+            fac = p0 / math.sqrt(n2) if n2 <= _FMAX else np.nan
+            F[(R + _TMP) * L + j] = fac if n2 > p0 * p0 * C.CLIP_SLACK else 1.0
+        for c in range(d):
+            for j in range(L):
+                F[(d + c) * L + j] *= F[(R + _TMP) * L + j]
+    elif _T_ON[C.T_NORMALIZE] and kind == C.T_NORMALIZE:
+        _norm2_into(F, R + _TMP, d, d)
+        for c in range(d):
+            for j in range(L):
+                n2 = F[(R + _TMP) * L + j]
+                v = F[(d + c) * L + j]
+                u = v / (math.sqrt(n2) + p0) if n2 > 0.0 else 0.0
+                F[(d + c) * L + j] = u if n2 <= _FMAX else np.nan
+    elif _T_ON[C.T_SIGN] and kind == C.T_SIGN:
+        for q in range(d * L):
+            v = F[d * L + q]
+            F[d * L + q] = 1.0 if v > 0.0 else (-1.0 if v < 0.0 else 0.0)
+    elif _T_ON[C.T_MOMENTUM] and kind == C.T_MOMENTUM:
+        # the d state rows (m) are contiguous from st, like the d v rows from d
+        for q in range(d * L):
+            m = p0 * F[st * L + q] + F[d * L + q]
+            F[st * L + q] = m
+            F[d * L + q] = F[d * L + q] + p0 * m if p1 != 0.0 else m
+    elif _T_ON[C.T_SCHEDULE] and kind == C.T_SCHEDULE:
+        _schedule_lanes(F, d, opt_p, p0, p1, p2, p3)
+        _scale_by_row(F, d, R + _FX)
+    elif _T_ON[C.T_ADAGRAD_NORM] and kind == C.T_ADAGRAD_NORM:
+        _norm2_into(F, R + _TMP, G, d)
+        for j in range(L):
+            first = F[(R + _K) * L + j] == 0.0
+            n2 = F[(R + _TMP) * L + j]
+            # clip = p2 (inf: plain AdaGrad-Norm); an overflowed n2 passes unclipped
+            n2 = min(n2, p2 * p2) if n2 <= _FMAX else n2
+            b2 = (p1 * p1 if first else F[st * L + j]) + n2
+            F[st * L + j] = b2
+            F[(R + _FX) * L + j] = p0 / math.sqrt(b2) if b2 <= _FMAX else np.nan
+        _scale_by_row(F, d, R + _FX)
+    elif _T_ON[C.T_NORM_RATIO] and kind == C.T_NORM_RATIO:
+        _norm2_into(F, R + _TMP, G, d)
+        for j in range(L):
+            gn = math.sqrt(F[(R + _TMP) * L + j])
+            prev = F[st * L + j]
+            gprev = F[(st + 1) * L + j]
+            if F[(R + _K) * L + j] == 0.0:
+                eta = p0
+            elif gn > 0.0 and gprev > 0.0:
+                eta = prev * gprev / gn
+            else:
+                eta = prev
+            eta = eta if gn <= _FMAX else np.nan  # an overflowed norm: DIVERGED
+            F[st * L + j] = eta
+            # the reference norm is the last non-zero one: a zero gradient neither
+            # resets eta to 0 at the next step nor is remembered (stuck-at-zero fix)
+            F[(st + 1) * L + j] = gn if gn > 0.0 else gprev
+            F[(R + _FX) * L + j] = eta
+        _scale_by_row(F, d, R + _FX)
+    elif _T_ON[C.T_SECANT] or _T_ON[C.T_BB]:  # kind is C.T_SECANT or C.T_BB:
+        # state x_prev (d rows), g_prev (d rows), eta
+        for j in range(L):
+            F[(R + _TMP) * L + j] = 0.0  # ||s||^2
+            F[(R + _BAD) * L + j] = 0.0  # ||y||^2 (secant) or <s, y> (BB); free here
+        for c in range(d):
+            for j in range(L):
+                s = F[c * L + j] - F[(st + c) * L + j]
+                y = F[(G + c) * L + j] - F[(st + d + c) * L + j]
+                F[(R + _TMP) * L + j] += s * s
+                F[(R + _BAD) * L + j] += y * y if kind == C.T_SECANT else s * y
+        for j in range(L):
+            prev = F[(st + 2 * d) * L + j]
+            s2 = F[(R + _TMP) * L + j]
+            q = F[(R + _BAD) * L + j]
+            if kind == C.T_SECANT:
+                cand = math.sqrt(s2) / math.sqrt(q) if q > 0.0 else np.inf
+            else:
+                cand = s2 / q if q > 0.0 else np.inf
+            if F[(R + _K) * L + j] == 0.0:
+                eta = p0
+            elif math.isfinite(cand):
+                eta = cand
+            else:
+                eta = prev
+            F[(st + 2 * d) * L + j] = eta
+            F[(R + _FX) * L + j] = eta
+        for c in range(d):
+            for j in range(L):
+                F[(st + c) * L + j] = F[c * L + j]
+                F[(st + d + c) * L + j] = F[(G + c) * L + j]
+        _scale_by_row(F, d, R + _FX)
+    return len(F) + len(opt_p)  # one exit for the arrays' references: see _grad_lanes
+
+
+@nb.njit(**JIT)
+def _t_polyak(F, d, land, land_p, gbuf, p0, p1):
+    """Polyak's step: the one transform that calls out (f(x) per lane, through
+    land_value), so it keeps its refcount operations; only chains with it pay them."""
+    d = max(d, 1)
+    R = 3 * d
+    G = 2 * d
+    _norm2_into(F, R + _TMP, G, d)
+    for j in range(L):
+        fx = land_value(land, land_p, F, d, j, gbuf)
+        n2 = F[(R + _TMP) * L + j]
+        eta = (fx - p0) / n2 if n2 > 0.0 else 0.0
+        eta = min(max(eta, 0.0), p1)
+        F[(R + _FX) * L + j] = eta if n2 <= _FMAX else np.nan
+    _scale_by_row(F, d, R + _FX)
+
+
+@nb.njit(**DISPATCH)
 def phase_transforms(F, d, codes, land_p, opt_p, gbuf):
     """The optimiser chain, slot by slot, on the v rows (g rows hold the raw gradient)."""
-    R = 3 * d
-    SB = R + _NROWS
-    G = 2 * d
+    SB = 3 * d + _NROWS
     land = LAND if LAND != C.DYN else codes[0]
     for slot in range(C.N_SLOTS):
         if slot == 0:
@@ -438,128 +643,79 @@ def phase_transforms(F, d, codes, land_p, opt_p, gbuf):
         base = 1 + slot * C.SLOT_P
         p0, p1, p2, p3 = opt_p[base], opt_p[base + 1], opt_p[base + 2], opt_p[base + 3]
         st = SB + int(opt_p[base + 5])
-        if kind == C.T_SCALE:
-            for c in range(d):
-                for j in range(L):
-                    F[(d + c) * L + j] = -p0 * F[(d + c) * L + j]
-            for j in range(L):
-                F[(R + _ETA) * L + j] = p0
-        elif kind == C.T_CLIP_COORD or (kind == C.T_CLIP_NORM and d == 1):
-            for c in range(d):
-                for j in range(L):
-                    F[(d + c) * L + j] = clamp(F[(d + c) * L + j], -p0, p0)
-        elif kind == C.T_CLIP_NORM:
-            _norm2_into(F, R + _TMP, d, d)
-            for j in range(L):
-                n2 = F[(R + _TMP) * L + j]
-                # an overflowed squared norm gives NaN (DIVERGED), not a silent zero step
-                fac = p0 / math.sqrt(n2) if n2 <= _FMAX else np.nan
-                F[(R + _TMP) * L + j] = fac if n2 > p0 * p0 * C.CLIP_SLACK else 1.0
-            for c in range(d):
-                for j in range(L):
-                    F[(d + c) * L + j] *= F[(R + _TMP) * L + j]
-        elif kind == C.T_NORMALIZE:
-            _norm2_into(F, R + _TMP, d, d)
-            for c in range(d):
-                for j in range(L):
-                    n2 = F[(R + _TMP) * L + j]
-                    v = F[(d + c) * L + j]
-                    u = v / (math.sqrt(n2) + p0) if n2 > 0.0 else 0.0
-                    F[(d + c) * L + j] = u if n2 <= _FMAX else np.nan
-        elif kind == C.T_SIGN:
-            for q in range(d * L):
-                v = F[d * L + q]
-                F[d * L + q] = 1.0 if v > 0.0 else (-1.0 if v < 0.0 else 0.0)
-        elif kind == C.T_MOMENTUM:
-            for c in range(d):
-                for j in range(L):
-                    m = p0 * F[(st + c) * L + j] + F[(d + c) * L + j]
-                    F[(st + c) * L + j] = m
-                    F[(d + c) * L + j] = F[(d + c) * L + j] + p0 * m if p1 != 0.0 else m
-        elif kind == C.T_SCHEDULE:
-            _schedule_lanes(F, d, opt_p, p0, p1, p2, p3)
-            _scale_by_row(F, d, R + _FX)
-        elif kind == C.T_ADAGRAD_NORM:
-            _norm2_into(F, R + _TMP, G, d)
-            for j in range(L):
-                first = F[(R + _K) * L + j] == 0.0
-                n2 = F[(R + _TMP) * L + j]
-                # clip = p2 (inf: plain AdaGrad-Norm); an overflowed n2 passes unclipped
-                n2 = min(n2, p2 * p2) if n2 <= _FMAX else n2
-                b2 = (p1 * p1 if first else F[st * L + j]) + n2
-                F[st * L + j] = b2
-                F[(R + _FX) * L + j] = p0 / math.sqrt(b2) if b2 <= _FMAX else np.nan
-            _scale_by_row(F, d, R + _FX)
-        elif kind == C.T_POLYAK:
-            _norm2_into(F, R + _TMP, G, d)
-            for j in range(L):
-                fx = land_value(land, land_p, F, d, j, gbuf)
-                n2 = F[(R + _TMP) * L + j]
-                eta = (fx - p0) / n2 if n2 > 0.0 else 0.0
-                eta = min(max(eta, 0.0), p1)
-                F[(R + _FX) * L + j] = eta if n2 <= _FMAX else np.nan
-            _scale_by_row(F, d, R + _FX)
-        elif kind == C.T_NORM_RATIO:
-            _norm2_into(F, R + _TMP, G, d)
-            for j in range(L):
-                gn = math.sqrt(F[(R + _TMP) * L + j])
-                prev = F[st * L + j]
-                gprev = F[(st + 1) * L + j]
-                if F[(R + _K) * L + j] == 0.0:
-                    eta = p0
-                elif gn > 0.0 and gprev > 0.0:
-                    eta = prev * gprev / gn
-                else:
-                    eta = prev
-                eta = eta if gn <= _FMAX else np.nan  # an overflowed norm: DIVERGED
-                F[st * L + j] = eta
-                # the reference norm is the last non-zero one: a zero gradient neither
-                # resets eta to 0 at the next step nor is remembered (stuck-at-zero fix)
-                F[(st + 1) * L + j] = gn if gn > 0.0 else gprev
-                F[(R + _FX) * L + j] = eta
-            _scale_by_row(F, d, R + _FX)
-        else:  # C.T_SECANT or C.T_BB: state x_prev (d rows), g_prev (d rows), eta
-            for j in range(L):
-                F[(R + _TMP) * L + j] = 0.0  # ||s||^2
-                F[(R + _BAD) * L + j] = 0.0  # ||y||^2 (secant) or <s, y> (BB); free here
-            for c in range(d):
-                for j in range(L):
-                    s = F[c * L + j] - F[(st + c) * L + j]
-                    y = F[(G + c) * L + j] - F[(st + d + c) * L + j]
-                    F[(R + _TMP) * L + j] += s * s
-                    F[(R + _BAD) * L + j] += y * y if kind == C.T_SECANT else s * y
-            for j in range(L):
-                prev = F[(st + 2 * d) * L + j]
-                s2 = F[(R + _TMP) * L + j]
-                q = F[(R + _BAD) * L + j]
-                if kind == C.T_SECANT:
-                    cand = math.sqrt(s2) / math.sqrt(q) if q > 0.0 else np.inf
-                else:
-                    cand = s2 / q if q > 0.0 else np.inf
-                if F[(R + _K) * L + j] == 0.0:
-                    eta = p0
-                elif math.isfinite(cand):
-                    eta = cand
-                else:
-                    eta = prev
-                F[(st + 2 * d) * L + j] = eta
-                F[(R + _FX) * L + j] = eta
-            for c in range(d):
-                for j in range(L):
-                    F[(st + c) * L + j] = F[c * L + j]
-                    F[(st + d + c) * L + j] = F[(G + c) * L + j]
-            _scale_by_row(F, d, R + _FX)
+        if kind == C.T_POLYAK:
+            _t_polyak(F, d, land, land_p, gbuf, p0, p1)
+        else:
+            _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3)
+
+
+# status codes as floats: an int64 -> float64 conversion per lane (float(new)) has no
+# packed instruction on AVX2, and its cost alone made LLVM judge _update_1d's loop "not
+# beneficial" to vectorise
+_F_RUNNING, _F_EXITED, _F_DIVERGED = float(C.RUNNING), float(C.EXITED), float(C.DIVERGED)
 
 
 @nb.njit(**JIT)
+def _update_1d(F, multiwell, land_p, interval, n_steps, diverge_at):
+    """:func:`phase_update` for d = 1: one lane loop with constant row offsets.
+
+    Same operations per lane as the d-dimensional code below (so the same bits). Written
+    so that the loop has no branches: every row is loaded and stored unconditionally,
+    conditions are combined with ``&``/``|`` (``and``/``or`` short-circuit, and a load
+    behind one made LLVM keep branches and conditional stores, which do not vectorise),
+    and the run-time flags are loop-invariant selects.
+    """
+    R = 3
+    wlo = land_p[1] if multiwell else -np.inf
+    whi = land_p[2] if multiwell else np.inf
+    fsteps = float(n_steps)
+    for j in range(L):
+        x = F[j]
+        g = F[2 * L + j]
+        lo = F[(R + _LO) * L + j]
+        hi = F[(R + _HI) * L + j]
+        k0 = F[(R + _K) * L + j]
+        act = F[(R + _ACT) * L + j]
+        st = F[(R + _ST) * L + j]
+        xn = F[L + j] + x
+        xn = clamp(xn, wlo, whi) if multiwell else xn
+        # a non-finite stochastic gradient diverges the path even when a transform (sign,
+        # a clip) mapped it to a finite step
+        bad = (not (abs(xn) <= diverge_at)) | (not (abs(g) <= _FMAX))
+        alive = act != 0.0
+        ok = alive & (not bad)
+        k = k0 + (1.0 if alive else 0.0)
+        out = interval & ((xn < lo) | (xn > hi))
+        new = _F_DIVERGED if bad else (_F_EXITED if out else _F_RUNNING)
+        F[L + j] = xn
+        F[(R + _BAD) * L + j] = 1.0 if bad else 0.0
+        F[j] = xn if ok else x  # DIVERGED lanes keep their last good iterate
+        F[(R + _K) * L + j] = k
+        F[(R + _TMP) * L + j] = 1.0 if ok else 0.0
+        F[(R + _ST) * L + j] = new if alive else st
+        F[(R + _ACT) * L + j] = 1.0 if (alive & (new == _F_RUNNING) & (k < fsteps)) else 0.0
+
+
+@nb.njit(**DISPATCH)
 def phase_update(F, d, codes, land_p, stop_p, n_steps, diverge_at):
     """Candidate iterate, divergence, commit, stop rule and status."""
     land = LAND if LAND != C.DYN else codes[0]
     stop = STOP if STOP != C.DYN else codes[2 + C.N_SLOTS]
+    if d == 1:
+        # a ball is an interval in 1-D (lowered to STOP_INTERVAL), so only these two
+        _update_1d(F, land == C.LAND_MULTIWELL, land_p, stop == C.STOP_INTERVAL, n_steps,
+                   diverge_at)
+    else:
+        _update_nd(F, d, land, stop, land_p, stop_p, n_steps, diverge_at)
+
+
+@nb.njit(**JIT)
+def _update_nd(F, d, land, stop, land_p, stop_p, n_steps, diverge_at):
+    """:func:`phase_update` for d >= 2, a lane loop per row and per check."""
+    d = max(d, 1)  # row offsets provably >= 0: see the note above the phases
     R = 3 * d
-    for c in range(d):
-        for j in range(L):
-            F[(d + c) * L + j] += F[c * L + j]
+    for q in range(d * L):
+        F[d * L + q] += F[q]
     if land == C.LAND_MULTIWELL:
         for j in range(L):
             F[d * L + j] = clamp(F[d * L + j], land_p[1], land_p[2])
@@ -606,15 +762,21 @@ def phase_update(F, d, codes, land_p, stop_p, n_steps, diverge_at):
 
 
 @nb.njit(**JIT)
-def step_nd(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps, diverge_at, sel, gbuf):
-    """One step of the general (phased) kind."""
-    phase_noise(S, F, d, codes, noise_p)
-    phase_grad(S, F, d, codes, land_p, sel)
-    # g = grad f + xi (kept in the g rows for adaptive rules); v = g enters the chain
+def _combine_lanes(F, d):
+    """g = grad f + xi (kept in the g rows for adaptive rules); v = g enters the chain."""
+    d = max(d, 1)  # provably non-negative row offsets: see the note above the phases
     for q in range(d * L):
         g = F[2 * d * L + q] + F[d * L + q]
         F[2 * d * L + q] = g
         F[d * L + q] = g
+
+
+@nb.njit(**DISPATCH)
+def step_nd(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps, diverge_at, sel, gbuf):
+    """One step of the general (phased) kind."""
+    phase_noise(S, F, d, codes, noise_p)
+    phase_grad(S, F, d, codes, land_p, sel)
+    _combine_lanes(F, d)
     phase_transforms(F, d, codes, land_p, opt_p, gbuf)
     phase_update(F, d, codes, land_p, stop_p, n_steps, diverge_at)
 
@@ -648,6 +810,11 @@ def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB):
 def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
            start, end, out_status, out_step, out_x, obs_p, out_obs, stop_p, out_rec, cancel):
     d = x0.shape[1]
+    # private copies of the parameter arrays: the phase functions still take an atomic
+    # incref/decref per array argument (see DISPATCH); on arrays shared by the threads
+    # each would bounce a cache line between the cores
+    codes, land_p, noise_p, opt_p, stop_p = (codes.copy(), land_p.copy(), noise_p.copy(),
+                                             opt_p.copy(), stop_p.copy())
     obs = OBS if OBS != C.DYN else codes[3 + C.N_SLOTS]
     R = 3 * d
     OB = R + _NROWS + int(opt_p[0])  # first observer row
