@@ -619,6 +619,89 @@ def step_nd(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps, diverge_at,
     phase_update(F, d, codes, land_p, stop_p, n_steps, diverge_at)
 
 
+# ----------------------------------------------------------------------------------
+# Fused d-dimensional step of the W2 structure: a diagonal quadratic, Gaussian noise, the
+# chain clip_by_norm(c) -> scale(eta), no stop rule. The phased step_nd makes about ten
+# passes over the d x L block per step; this one makes three (noise + gradient + norm;
+# update; a cheap restore of the rare DIVERGED lanes), with exactly step_nd's arithmetic
+# in the same order, so results are bit-identical to it.
+# ----------------------------------------------------------------------------------
+FUSED_QCLIP = (LAND == C.LAND_QUADRATIC and NOISE == C.NOISE_GAUSSIAN
+               and T0 == C.T_CLIP_NORM and T1 == C.T_SCALE
+               and T2 == C.T_NONE and T3 == C.T_NONE and T4 == C.T_NONE and T5 == C.T_NONE
+               and STOP == C.STOP_NONE)
+
+
+@nb.njit(**JIT)
+def _step_nd_fused_quadratic_clip(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps,
+                                  diverge_at, sel, gbuf):
+    """One step of the W2 structure (d >= 2): the same values as ``step_nd``.
+
+    Pass 1, per coordinate: g = a (x - m) + clamp(xi, -clip, clip) into the v rows, the
+    lane's ||g||^2 (in coordinate order, as ``_norm2_into``) and whether g is finite.
+    Then per lane the clip factor (``phase_transforms``' T_CLIP_NORM). Pass 2: the
+    candidate ``(-eta (g fac)) + x`` (T_SCALE, then ``phase_update``'s sum), committed at
+    once for live lanes while the old x goes to the g rows; a lane found DIVERGED gets its
+    old x back (a scalar loop over the rare bad lanes). Then ``phase_update``'s
+    bookkeeping with STOP_NONE."""
+    clip, na, nb_, nc = noise_p[0], noise_p[1], noise_p[2], noise_p[3]
+    cmax = opt_p[1]  # slot 0: clip_by_norm's c
+    eta = opt_p[1 + C.SLOT_P]  # slot 1: scale's eta
+    R = 3 * d
+    G = 2 * d
+    for j in range(L):
+        F[(R + _TMP) * L + j] = 0.0
+        F[(R + _BAD) * L + j] = 0.0
+    for c in range(d):
+        a = land_p[c]
+        m = land_p[d + c]
+        for j in range(L):
+            xi, s0, s1, s2, s3 = draw_gaussian(na, nb_, nc, S[j], S[L + j], S[2 * L + j],
+                                               S[3 * L + j])
+            S[j] = s0
+            S[L + j] = s1
+            S[2 * L + j] = s2
+            S[3 * L + j] = s3
+            g = quadratic_grad(a, m, F[c * L + j]) + clamp(xi, -clip, clip)
+            F[(d + c) * L + j] = g
+            F[(R + _TMP) * L + j] += g * g
+            # a non-finite stochastic gradient diverges the path (phase_update's g check)
+            F[(R + _BAD) * L + j] = 1.0 if not (abs(g) <= _FMAX) else F[(R + _BAD) * L + j]
+    for j in range(L):
+        n2 = F[(R + _TMP) * L + j]
+        # an overflowed squared norm gives NaN (DIVERGED), not a silent zero step
+        fac = cmax / math.sqrt(n2) if n2 <= _FMAX else np.nan
+        F[(R + _TMP) * L + j] = fac if n2 > cmax * cmax * C.CLIP_SLACK else 1.0
+        F[(R + _ETA) * L + j] = eta
+    for c in range(d):
+        for j in range(L):
+            x = F[c * L + j]
+            xn = -eta * (F[(d + c) * L + j] * F[(R + _TMP) * L + j]) + x
+            bad = not (abs(xn) <= diverge_at)
+            F[(R + _BAD) * L + j] = 1.0 if bad else F[(R + _BAD) * L + j]
+            F[(G + c) * L + j] = x
+            F[c * L + j] = xn if F[(R + _ACT) * L + j] != 0.0 else x
+    # DIVERGED lanes keep their last good iterate
+    for j in range(L):
+        if F[(R + _BAD) * L + j] != 0.0 and F[(R + _ACT) * L + j] != 0.0:
+            for c in range(d):
+                F[c * L + j] = F[(G + c) * L + j]
+    fsteps = float(n_steps)
+    for j in range(L):
+        alive = F[(R + _ACT) * L + j] != 0.0
+        k = F[(R + _K) * L + j] + (1.0 if alive else 0.0)
+        F[(R + _K) * L + j] = k
+        bad = F[(R + _BAD) * L + j] != 0.0
+        F[(R + _TMP) * L + j] = 1.0 if (alive and not bad) else 0.0
+        new = C.DIVERGED if bad else C.RUNNING
+        F[(R + _ST) * L + j] = float(new) if alive else F[(R + _ST) * L + j]
+        F[(R + _ACT) * L + j] = 1.0 if (alive and new == C.RUNNING and k < fsteps) else 0.0
+
+
+# the step of d >= 2 blocks; a module that cannot fuse never compiles the fused one
+step_multi = _step_nd_fused_quadratic_clip if FUSED_QCLIP else step_nd
+
+
 @nb.njit(**JIT)
 def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB):
     a, b, c, e = seed_state(seed, gidx[i])
@@ -682,8 +765,8 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
             if FUSED and d == 1:
                 step_1d(S, F, land_p, noise_p, opt_p, n_steps, diverge_at)
             else:
-                step_nd(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps, diverge_at,
-                        sel, gbuf)
+                step_multi(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps,
+                           diverge_at, sel, gbuf)
             if obs == C.OBS_OCCUPANCY:
                 _occupancy_step(F, R, OB, obs_p)
             elif obs == C.OBS_RECORD:
