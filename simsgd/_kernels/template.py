@@ -637,36 +637,29 @@ def _step_nd_fused_quadratic_clip(S, F, d, codes, land_p, noise_p, opt_p, stop_p
                                   diverge_at, sel, gbuf):
     """One step of the W2 structure (d >= 2): the same values as ``step_nd``.
 
-    Pass 1, per coordinate: g = a (x - m) + clamp(xi, -clip, clip) into the v rows, the
-    lane's ||g||^2 (in coordinate order, as ``_norm2_into``) and whether g is finite.
-    Then per lane the clip factor (``phase_transforms``' T_CLIP_NORM). Pass 2: the
-    candidate ``(-eta (g fac)) + x`` (T_SCALE, then ``phase_update``'s sum), committed at
-    once for live lanes while the old x goes to the g rows; a lane found DIVERGED gets its
-    old x back (a scalar loop over the rare bad lanes). Then ``phase_update``'s
-    bookkeeping with STOP_NONE."""
+    Pass 1, per coordinate while its row is in L1: the noise (the Gaussian law's lane
+    loop), then g = a (x - m) + xi into the v rows and the lane's ||g||^2 (in coordinate
+    order, as ``_norm2_into``). Per lane, the clip factor (``phase_transforms``'
+    T_CLIP_NORM). Pass 2: the candidate ``(-eta (g fac)) + x`` (T_SCALE, then
+    ``phase_update``'s sum) into the v rows, and the divergence checks on it and on g.
+    Per lane, ``phase_update``'s bookkeeping with STOP_NONE (the _TMP row becomes "commit
+    this lane"); pass 3 commits. Each loop touches few rows: with more, LLVM gave up
+    vectorising a single fused lane loop (too many run-time overlap checks)."""
     clip, na, nb_, nc = noise_p[0], noise_p[1], noise_p[2], noise_p[3]
     cmax = opt_p[1]  # slot 0: clip_by_norm's c
     eta = opt_p[1 + C.SLOT_P]  # slot 1: scale's eta
     R = 3 * d
-    G = 2 * d
     for j in range(L):
         F[(R + _TMP) * L + j] = 0.0
         F[(R + _BAD) * L + j] = 0.0
     for c in range(d):
+        _lanes_draw_gaussian(S, F, d + c, na, nb_, nc, clip, False)
         a = land_p[c]
         m = land_p[d + c]
         for j in range(L):
-            xi, s0, s1, s2, s3 = draw_gaussian(na, nb_, nc, S[j], S[L + j], S[2 * L + j],
-                                               S[3 * L + j])
-            S[j] = s0
-            S[L + j] = s1
-            S[2 * L + j] = s2
-            S[3 * L + j] = s3
-            g = quadratic_grad(a, m, F[c * L + j]) + clamp(xi, -clip, clip)
+            g = quadratic_grad(a, m, F[c * L + j]) + F[(d + c) * L + j]
             F[(d + c) * L + j] = g
             F[(R + _TMP) * L + j] += g * g
-            # a non-finite stochastic gradient diverges the path (phase_update's g check)
-            F[(R + _BAD) * L + j] = 1.0 if not (abs(g) <= _FMAX) else F[(R + _BAD) * L + j]
     for j in range(L):
         n2 = F[(R + _TMP) * L + j]
         # an overflowed squared norm gives NaN (DIVERGED), not a silent zero step
@@ -675,17 +668,12 @@ def _step_nd_fused_quadratic_clip(S, F, d, codes, land_p, noise_p, opt_p, stop_p
         F[(R + _ETA) * L + j] = eta
     for c in range(d):
         for j in range(L):
-            x = F[c * L + j]
-            xn = -eta * (F[(d + c) * L + j] * F[(R + _TMP) * L + j]) + x
-            bad = not (abs(xn) <= diverge_at)
+            g = F[(d + c) * L + j]
+            xn = -eta * (g * F[(R + _TMP) * L + j]) + F[c * L + j]
+            # a non-finite g diverges the path even if the clip made the step finite
+            bad = not (abs(xn) <= diverge_at and abs(g) <= _FMAX)
             F[(R + _BAD) * L + j] = 1.0 if bad else F[(R + _BAD) * L + j]
-            F[(G + c) * L + j] = x
-            F[c * L + j] = xn if F[(R + _ACT) * L + j] != 0.0 else x
-    # DIVERGED lanes keep their last good iterate
-    for j in range(L):
-        if F[(R + _BAD) * L + j] != 0.0 and F[(R + _ACT) * L + j] != 0.0:
-            for c in range(d):
-                F[c * L + j] = F[(G + c) * L + j]
+            F[(d + c) * L + j] = xn
     fsteps = float(n_steps)
     for j in range(L):
         alive = F[(R + _ACT) * L + j] != 0.0
@@ -696,6 +684,11 @@ def _step_nd_fused_quadratic_clip(S, F, d, codes, land_p, noise_p, opt_p, stop_p
         new = C.DIVERGED if bad else C.RUNNING
         F[(R + _ST) * L + j] = float(new) if alive else F[(R + _ST) * L + j]
         F[(R + _ACT) * L + j] = 1.0 if (alive and new == C.RUNNING and k < fsteps) else 0.0
+    # commit live, finite lanes; DIVERGED lanes keep their last good iterate
+    for c in range(d):
+        for j in range(L):
+            ok = F[(R + _TMP) * L + j] != 0.0
+            F[c * L + j] = F[(d + c) * L + j] if ok else F[c * L + j]
 
 
 # the step of d >= 2 blocks; a module that cannot fuse never compiles the fused one
