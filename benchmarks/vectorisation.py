@@ -4,7 +4,7 @@ Compiles, from scratch, the kernel of every structure reached by a list of publi
 configurations (every landscape, noise, optimiser and stop family), then inspects the
 functions the kernel runs for that configuration and prints one JSON line per
 configuration and a summary line. A specialised hot path runs ``step_1d`` (the fused
-1-D step) or ``step_nd``; the generic kernel runs one function per phase: the noise
+1-D step) or ``step_multi`` (``step_nd``, or W2's fused step with its noise lane loop); the generic kernel runs one function per phase: the noise
 law's own lane loop (``_lanes_draw_<law>``), ``phase_grad``, ``phase_transforms`` and
 ``phase_update``, each holding one lane loop per component behind a run-time dispatch.
 A row is vectorised when every inspected function has packed vector loops (a phase
@@ -100,6 +100,8 @@ def configurations():
         ("doublewell2/pareto/truncated_sgd/exit", dw2, par, trunc, w2, ex0),
         ("doublewell2/compound/clip_coord+scale/basin", dw2, comp, coord, w2, basin),
         ("doublewell2/clipped_pareto/clipped_sgd/basin", dw2, clipped, clip, w2, basin),
+        ("quadratic100/gaussian/clipped_sgd/- (W2)", L_.Quadratic(np.linspace(1.0, 100.0, 100)),
+         gauss, O_.clipped_sgd(0.005, 10.0), np.ones(100), None),
         # the component library's families (W4-like)
         ("doublewell1/stable/sgd/exit", dw1, N_.Stable(1.5), sgd, -1.0, ex0),
         ("stochastic_quadratic1/none/sgd/-", L_.StochasticQuadratic([0.2, 1.8], 1), None, sgd,
@@ -110,6 +112,12 @@ def configurations():
         ("quadratic3/radial_pareto/adaptive_bb/-", q3, N_.Radial(par),
          O_.adaptive_sgd("bb"), z3, None),
     ]
+
+
+def law_of(noise):
+    """The law under the Clipped/Radial wrappers (None: exact gradients)."""
+    law = noise.noise if isinstance(noise, N_.Clipped) else noise
+    return law.noise if isinstance(law, N_.Radial) else law
 
 
 def own_section(text, name, start_re, end_re):
@@ -159,10 +167,12 @@ def main(argv=None):
             dim = int(res.provenance["dim"])
             kern = K._REGISTRY[res.provenance["structure"]]
             if st != K.GENERIC:
-                fns = ["step_1d" if dim == 1 else "step_nd"]
+                # d > 1: step_multi is step_nd, or a structure's own fused step (W2)
+                fns = ["step_1d" if dim == 1 else "step_multi"]
+                if dim > 1 and fns[0] == "step_multi" and law_of(noise) is not None:
+                    fns.append(f"_lanes_{K.SAMPLERS[law_of(noise)._lower()[0]]}")
             else:
-                law = noise.noise if isinstance(noise, N_.Clipped) else noise
-                law = law.noise if isinstance(law, N_.Radial) else law
+                law = law_of(noise)
                 fns = ([f"_lanes_{K.SAMPLERS[law._lower()[0]]}"] if law is not None else [])
                 fns += ["phase_grad", "phase_transforms", "phase_update"]
             infos = {}
