@@ -673,7 +673,14 @@ def _step_nd_fused_quadratic_clip(S, F, d, codes, land_p, noise_p, opt_p, stop_p
             # a non-finite g diverges the path even if the clip made the step finite
             bad = not (abs(xn) <= diverge_at and abs(g) <= _FMAX)
             F[(R + _BAD) * L + j] = 1.0 if bad else F[(R + _BAD) * L + j]
-            F[(d + c) * L + j] = xn
+            # committed at once for live lanes (the old x kept in the v row)
+            F[(d + c) * L + j] = F[c * L + j]
+            F[c * L + j] = xn if F[(R + _ACT) * L + j] != 0.0 else F[c * L + j]
+    # DIVERGED lanes keep their last good iterate (a scalar loop: such lanes are rare)
+    for j in range(L):
+        if F[(R + _BAD) * L + j] != 0.0:
+            for c in range(d):
+                F[c * L + j] = F[(d + c) * L + j]
     fsteps = float(n_steps)
     for j in range(L):
         alive = F[(R + _ACT) * L + j] != 0.0
@@ -684,11 +691,6 @@ def _step_nd_fused_quadratic_clip(S, F, d, codes, land_p, noise_p, opt_p, stop_p
         new = C.DIVERGED if bad else C.RUNNING
         F[(R + _ST) * L + j] = float(new) if alive else F[(R + _ST) * L + j]
         F[(R + _ACT) * L + j] = 1.0 if (alive and new == C.RUNNING and k < fsteps) else 0.0
-    # commit live, finite lanes; DIVERGED lanes keep their last good iterate
-    for c in range(d):
-        for j in range(L):
-            ok = F[(R + _TMP) * L + j] != 0.0
-            F[c * L + j] = F[(d + c) * L + j] if ok else F[c * L + j]
 
 
 # the step of d >= 2 blocks; a module that cannot fuse never compiles the fused one
