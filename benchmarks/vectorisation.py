@@ -4,12 +4,13 @@ Compiles, from scratch, the kernel of every structure reached by a list of publi
 configurations (every landscape, noise, optimiser and stop family), then inspects the
 functions the kernel runs for that configuration and prints one JSON line per
 configuration and a summary line. A specialised 1-D hot path runs ``step_1d`` (the fused
-1-D step); every other kernel runs one lane-loop function per phase, called by dispatchers
-inlined into the kernel: the noise law's (``_lanes_draw_<law>``), the gradient's
-(``_grad_lanes``, or ``_batch_lanes`` for the stochastic finite sums, scalar by design),
-the transforms' (``_transform_lanes``, one lane loop per component behind a run-time
-dispatch, called once per slot of the chain) and the update's (``_update_1d`` in 1-D, else
-``_update_nd``).
+1-D step), and W2's structure its own fused d-dimensional step (``step_multi``) with the
+Gaussian lane loop; every other kernel runs one lane-loop function per phase, called by
+dispatchers inlined into the kernel: the noise law's (``_lanes_draw_<law>``), the
+gradient's (``_grad_lanes``, or ``_batch_lanes`` for the stochastic finite sums, scalar by
+design), the transforms' (``_transform_lanes``, one lane loop per component behind a
+run-time dispatch, called once per slot of the chain) and the update's (``_update_1d`` in
+1-D, else ``_update_nd``).
 A row is vectorised when every inspected function has packed vector loops (a phase
 function counts its vector loops over all its components, so the row's ``functions``
 field gives the detail):
@@ -104,6 +105,8 @@ def configurations():
         ("doublewell2/pareto/truncated_sgd/exit", dw2, par, trunc, w2, ex0),
         ("doublewell2/compound/clip_coord+scale/basin", dw2, comp, coord, w2, basin),
         ("doublewell2/clipped_pareto/clipped_sgd/basin", dw2, clipped, clip, w2, basin),
+        ("quadratic100/gaussian/clipped_sgd/- (W2)", L_.Quadratic(np.linspace(1.0, 100.0, 100)),
+         gauss, O_.clipped_sgd(0.005, 10.0), np.ones(100), None),
         # the component library's families (W4-like)
         ("doublewell1/stable/sgd/exit", dw1, N_.Stable(1.5), sgd, -1.0, ex0),
         ("stochastic_quadratic1/none/sgd/-", L_.StochasticQuadratic([0.2, 1.8], 1), None, sgd,
@@ -114,6 +117,12 @@ def configurations():
         ("quadratic3/radial_pareto/adaptive_bb/-", q3, N_.Radial(par),
          O_.adaptive_sgd("bb"), z3, None),
     ]
+
+
+def law_of(noise):
+    """The law under the Clipped/Radial wrappers (None: exact gradients)."""
+    law = noise.noise if isinstance(noise, N_.Clipped) else noise
+    return law.noise if isinstance(law, N_.Radial) else law
 
 
 def own_section(text, name, start_re, end_re):
@@ -162,13 +171,16 @@ def main(argv=None):
             st = tuple(int(c) for c in res.provenance["structure"])
             dim = int(res.provenance["dim"])
             kern = K._REGISTRY[res.provenance["structure"]]
+            g = kern.py_func.__globals__
             if st != K.GENERIC and dim == 1:
                 fns = ["step_1d"]
+            elif st != K.GENERIC and g.get("FUSED_QCLIP"):
+                # W2's structure: its own fused d > 1 step and the noise lane loop it calls
+                fns = ["step_multi", f"_lanes_{K.SAMPLERS[law_of(noise)._lower()[0]]}"]
             else:
                 # the dispatchers (step_nd, phase_noise, phase_update) are inlined into the
                 # kernel: inspect the lane-loop functions they call
-                law = noise.noise if isinstance(noise, N_.Clipped) else noise
-                law = law.noise if isinstance(law, N_.Radial) else law
+                law = law_of(noise)
                 fns = ([f"_lanes_{K.SAMPLERS[law._lower()[0]]}"] if law is not None else [])
                 batch = land._lower(dim)[0] in (C.LAND_STOCH_QUAD, C.LAND_FINITE_WELLS)
                 fns += ["_batch_lanes" if batch else "_grad_lanes", "_transform_lanes",
@@ -176,7 +188,7 @@ def main(argv=None):
             infos = {}
             for fn in fns:
                 if (st, fn) not in seen:
-                    seen[(st, fn)] = inspect(kern.py_func.__globals__[fn])
+                    seen[(st, fn)] = inspect(g[fn])
                 infos[fn] = seen[(st, fn)]
             row = dict(config=name, structure=list(st), dim=dim,
                        vectorised=all(i["vectorised"] for i in infos.values()),
