@@ -153,10 +153,11 @@ _T_ON = tuple(C.DYN in (T0, T1, T2, T3, T4, T5) or k in (T0, T1, T2, T3, T4, T5)
 #
 # What keeps a phase's lane loops vectorised when d (so every row offset) is only known
 # at run time (measured with LLVM's loop-vectorize remarks and benchmarks/vectorisation.py):
-# * ``if d < 1: return`` at the top of a phase. numba wraps negative indices
+# * ``d = max(d, 1)`` at the top of a lane-loop function. numba wraps negative indices
 #   (``i < 0 ? i + n : i``); with offsets built from an unknown d that select stays, the
 #   addresses are not affine and LLVM gives up ("unsafe indirect dependence"). Knowing
-#   d >= 1 (and a state row >= 0) folds the select away.
+#   d >= 1 (and a state row >= 0) folds the select away. (An early ``if d < 1: return``
+#   does the same for the vectoriser.)
 # * Element-wise work on whole rows is one flat loop over q in range(d * L), not a loop
 #   over c around a loop over the L lanes: a 32-iteration loop with a small body is
 #   fully unrolled before the loop vectoriser runs, and the unrolled code cannot be
