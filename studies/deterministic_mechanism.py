@@ -93,8 +93,7 @@ def mechanism_point(part, C, batch, n, seed_offset, seed, n_components=2, steps=
         nf = int(finite.sum())
         m = float(rate[finite].mean()) if nf >= 2 else float("nan")
         se = float(rate[finite].std(ddof=1) / np.sqrt(nf)) if nf >= 2 else float("nan")
-        g_meas = sg.stats.Estimate(m, se, m - 1.96 * se, m + 1.96 * se, n=nf,
-                                   method="sample mean of log|e_400|/400")
+        g_meas = sg.stats.Estimate.normal(m, se, n=nf, method="sample mean of log|e_400|/400")
         return dict(growth=g_meas, frac_out=sg.stats.wilson(int(np.sum(e > 1.0)), e.size),
                     median=float(np.median(e)), mean_sq=float(np.mean(e**2)))
     if part == "wells":

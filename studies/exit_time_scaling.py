@@ -112,8 +112,8 @@ def _semilog_slope(x, means, ses):
     beta = cov @ (X.T @ (w * y))
     chi2 = float(np.sum(w * (y - X @ beta) ** 2) / max(len(x) - 2, 1))
     se = math.sqrt(cov[1, 1] * max(chi2, 1.0))
-    return sg.stats.Estimate(float(beta[1]), se, beta[1] - 1.96 * se, beta[1] + 1.96 * se,
-                             n=len(x), method=f"WLS on log E tau vs 1/eta, red. chi2 {chi2:.2g}")
+    return sg.stats.Estimate.normal(beta[1], se, n=len(x),
+                                    method=f"WLS on log E tau vs 1/eta, red. chi2 {chi2:.2g}")
 
 
 def _grid(cfg):

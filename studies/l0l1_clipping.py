@@ -197,16 +197,16 @@ def _gaash_setup():
     K = math.sqrt(G_T) * G_SIGMA / R0
     eta_std = 10.0 * min(1.0 / (11.0 * G_L0), 1.0 / (G_L0 + K))
     c_std = max(10.0 * G_L0, K) / G_L1
+    eta_ada, b0_ada = G_ADA_CONST * R0, math.sqrt(G_ADA_G0)
     quartic = sg.landscapes.Quartic(a, L1=G_L1)
     noise = sg.noise.Gaussian(G_SIGMA / math.sqrt(2 * G_DIM))
     methods5 = (("standard clipping", O.clipped_sgd(eta_std, c_std)),
                 ("implicit clipping", O.chain(O.normalize((G_L0 + K) / G_L1),
                                               O.scale(20.0 / G_L1))),
                 ("no clipping", O.sgd(eta_std)),
-                ("adaptive clipping", O.adaptive_clipped_sgd(G_ADA_CONST * R0,
-                                                             math.sqrt(G_ADA_G0), c_std)))
-    return dict(a=a, x0=x0, R0=R0, K=K, eta_std=eta_std, c_std=c_std, quartic=quartic,
-                noise=noise, methods=methods5)
+                ("adaptive clipping", O.adaptive_clipped_sgd(eta_ada, b0_ada, c_std)))
+    return dict(a=a, x0=x0, R0=R0, K=K, eta_std=eta_std, c_std=c_std, eta_ada=eta_ada,
+                b0_ada=b0_ada, quartic=quartic, noise=noise, methods=methods5)
 
 
 def clipping_point(part, seed, seed_offset=0, x0=None, method=None, eta=None, c=None,
@@ -347,8 +347,8 @@ def run(scale="quick", seed=0, progress=True, executor=None, cache_dir=None):
             pt = sim[("bias", ci, ei)]
             n_steps = pt["n_steps"]
             m, se = pt["mean"], pt["se"]
-            est = sg.stats.Estimate(m, se, m - 1.96 * se, m + 1.96 * se, n=pt["n"],
-                                    method="mean of x_T over independent paths")
+            est = sg.stats.Estimate.normal(m, se, n=pt["n"],
+                                           method="mean of x_T over independent paths")
             rows.append(sg.report.row(f"clipping bias, c={c:g}, eta={eta:g}", pred, est,
                                       note=f"{n_steps} steps from 0; symmetric noise gives 0"))
             bias.append(dict(c=c, eta=eta, mean=m, se=se, predicted=pred.value))
@@ -438,7 +438,7 @@ def run(scale="quick", seed=0, progress=True, executor=None, cache_dir=None):
                 sg.stats.exact(n_div),
                 note="diverged = |x| > 1e100 or non-finite; their code clamps x at 1e50"))
         if label == "adaptive clipping":
-            eta_a, b0_a = G_ADA_CONST * R0, math.sqrt(G_ADA_G0)
+            eta_a, b0_a = g5["eta_ada"], g5["b0_ada"]
             dist = eta_a * math.sqrt(G_T * math.log1p(G_T * c_std**2 / b0_a**2))
             rows.append(sg.report.row(
                 f"Gaash et al. setting (our run), adaptive clipping: largest f - f* over "

@@ -339,8 +339,7 @@ def _nan_estimate(method):
 
 
 def _est(value, se, n, method):
-    return sg.stats.Estimate(float(value), float(se), float(value - 1.96 * se),
-                             float(value + 1.96 * se), n=n, method=method)
+    return sg.stats.Estimate.normal(value, se, n=n, method=method)
 
 
 _OCC_KEYS = ("T", "n", "share", "share_se", "changes_per_step", "changes_se", "transitions",

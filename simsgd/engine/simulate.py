@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _validate as V
 from .._kernels import codes as C
-from .._kernels.kernel import GENERIC, LANES, choose_structure, get_kernel, user_kernel
+from .._kernels.kernel import _FMAX, GENERIC, LANES, choose_structure, get_kernel, user_kernel
 from ..events import BasinOccupancy, Checkpoints, Exit, ExitBall, ExitBasin, RecordPaths
 from ..landscapes import Landscape
 from ..noise import NoiseModel
@@ -26,7 +26,6 @@ DIVERGE_AT = 1e100
 meaningful trajectory, small enough that ``x^3`` and squares stay finite."""
 
 _NO_NOISE = (C.NOISE_NONE, [np.inf, 0.0, 0.0, 0.0, 0.0])
-_FMAX = float(np.finfo(np.float64).max)
 MAX_STEPS = 2**53
 """Largest ``n_steps``: the kernels count steps in float64, exact up to 2^53."""
 

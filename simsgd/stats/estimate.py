@@ -22,6 +22,13 @@ class Estimate:
     n: int = 0
     method: str = ""
 
+    @classmethod
+    def normal(cls, value, se, *, n=0, method=""):
+        """The normal-approximation 95% interval ``value ± 1.96 se`` (a CLT mean, a
+        weighted least-squares slope, a pooled ratio)."""
+        value, se = float(value), float(se)
+        return cls(value, se, value - 1.96 * se, value + 1.96 * se, n=n, method=method)
+
     def to_dict(self):
         return asdict(self)
 

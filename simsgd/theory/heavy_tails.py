@@ -8,34 +8,21 @@ with :math:`\lambda(\eta) = H(1/\eta)/\eta`, :math:`\lambda^* = H(1/\eta)
 """
 
 import math
-import numbers
 
 import numpy as np
 from scipy import integrate
 
+from .. import _validate as V
 from .prediction import Prediction
 
 REF = "Wang, Oh, Rhee, ICLR 2022, arXiv:2102.04297"
 
 
-def _number(name, v):
-    if isinstance(v, bool) or not isinstance(v, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {v!r} ({type(v).__name__})")
-    return float(v)
-
-
-def _positive(name, v):
-    v = _number(name, v)
-    if not (v > 0 and math.isfinite(v)):
-        raise ValueError(f"{name} must be a finite number > 0, got {v}")
-    return v
-
-
 def _alpha(alpha):
     """Wang et al.'s theory needs a finite mean: it refuses alpha <= 1 (sampling such
     noise is still allowed; only the prediction refuses)."""
-    alpha = _number("alpha", alpha)
-    if not alpha > 1 or not math.isfinite(alpha):
+    alpha = V.real("alpha", alpha)  # a finite real number
+    if not alpha > 1:
         raise ValueError(f"alpha must be in (1, inf) (finite mean) for Wang et al.'s exit "
                          f"theory, got {alpha}")
     return alpha
@@ -43,7 +30,7 @@ def _alpha(alpha):
 
 def l_star(r, b):
     r"""Number of jumps needed to leave: :math:`l^* = \lceil r / b \rceil` (1 if ``b = inf``)."""
-    r = _positive("r", r)
+    r = V.positive("r", r)
     b = float(b)
     if not b > 0:
         raise ValueError(f"b must be > 0 (or inf for no truncation), got {b}")
@@ -66,7 +53,7 @@ def c_star_one_jump(alpha, r_plus, r_minus, b=math.inf, p_plus=0.5):
     r"""Derived constant for :math:`l^* = 1`:
     :math:`C^* = p_+ r_+^{-\alpha} 1\{b > r_+\} + p_- r_-^{-\alpha} 1\{b > r_-\}`."""
     alpha = _alpha(alpha)
-    r_plus, r_minus = _positive("r_plus", r_plus), _positive("r_minus", r_minus)
+    r_plus, r_minus = V.positive("r_plus", r_plus), V.positive("r_minus", r_minus)
     if not 0 <= p_plus <= 1:
         raise ValueError(f"p_plus must be in [0, 1], got {p_plus}")
     if not float(b) > 0:
@@ -92,7 +79,7 @@ def c_star_two_jumps_quadratic(alpha, kappa, r, b, p=0.5):
     Add the other side's constant when it also needs two jumps.
     """
     alpha = _alpha(alpha)
-    kappa, r, b = _positive("kappa", kappa), _positive("r", r), _positive("b", b)
+    kappa, r, b = V.positive("kappa", kappa), V.positive("r", r), V.positive("b", b)
     if not b < r < 2 * b:
         raise ValueError(f"need b < r < 2b for exactly two jumps, got r = {r}, b = {b}")
     if not 0 < p <= 1:
@@ -119,7 +106,8 @@ def mean_exit_time(c_star, H_inv_eta, eta, lstar):
     lstar : int
     """
     c = c_star.value if isinstance(c_star, Prediction) else float(c_star)
-    c, H, eta = _positive("c_star", c), _positive("H_inv_eta", H_inv_eta), _positive("eta", eta)
+    c, H = V.positive("c_star", c), V.positive("H_inv_eta", H_inv_eta)
+    eta = V.positive("eta", eta)
     if int(lstar) != lstar or lstar < 1:
         raise ValueError(f"lstar must be an integer >= 1, got {lstar}")
     lam_star = H * (H / eta) ** (lstar - 1)
