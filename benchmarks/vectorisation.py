@@ -5,7 +5,8 @@ configurations (every landscape, noise, optimiser and stop family), then inspect
 functions the kernel runs for that configuration and prints one JSON line per
 configuration and a summary line. A specialised 1-D hot path runs ``step_1d`` (the fused
 1-D step), and W2's structure its own fused d-dimensional step (``step_multi``) with the
-Gaussian lane loop; every other kernel runs one lane-loop function per phase, called by
+Gaussian law's Box-Muller pair lane loop (``_lanes_gaussian_pair``, also inspected for every
+Gaussian configuration in d >= 2); every other kernel runs one lane-loop function per phase, called by
 dispatchers inlined into the kernel: the noise law's (``_lanes_draw_<law>``), the
 gradient's (``_grad_lanes``, or ``_batch_lanes`` for the stochastic finite sums, scalar by
 design), the transforms' (``_transform_lanes``, one lane loop per component behind a
@@ -175,13 +176,18 @@ def main(argv=None):
             if st != K.GENERIC and dim == 1:
                 fns = ["step_1d"]
             elif st != K.GENERIC and g.get("FUSED_QCLIP"):
-                # W2's structure: its own fused d > 1 step and the noise lane loop it calls
-                fns = ["step_multi", f"_lanes_{K.SAMPLERS[law_of(noise)._lower()[0]]}"]
+                # W2's structure: its own fused d > 1 step and the Box-Muller pair lane loop
+                # it calls (an odd last coordinate would add the law's own lane loop)
+                fns = ["step_multi", "_lanes_gaussian_pair"]
             else:
                 # the dispatchers (step_nd, phase_noise, phase_update) are inlined into the
                 # kernel: inspect the lane-loop functions they call
                 law = law_of(noise)
                 fns = ([f"_lanes_{K.SAMPLERS[law._lower()[0]]}"] if law is not None else [])
+                # (the radial flag is the wrapper's: noise._lower(), not the law's)
+                if law is not None and law._lower()[0] == C.NOISE_GAUSSIAN and dim > 1 \
+                        and not noise._lower()[1][4]:
+                    fns.append("_lanes_gaussian_pair")  # coordinates (2k, 2k+1) in d >= 2
                 batch = land._lower(dim)[0] in (C.LAND_STOCH_QUAD, C.LAND_FINITE_WELLS)
                 fns += ["_batch_lanes" if batch else "_grad_lanes", "_transform_lanes",
                         "_update_1d" if dim == 1 else "_update_nd"]

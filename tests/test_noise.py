@@ -177,8 +177,10 @@ def _count_words(noise, dim, n=8):
 @pytest.mark.parametrize("dim", [1, 3])
 def test_words_per_draw(noise, per_draw, dim):
     assert noise.n_words == per_draw
-    assert _count_words(noise, dim) == dim * per_draw
-    assert _count_words(N.Clipped(noise, 1.0), dim) == dim * per_draw
+    # the Gaussian law draws coordinates (2k, 2k+1) from one Box-Muller pair: 2 ceil(d/2)
+    per_vector = 2 * -(-dim // 2) if isinstance(noise, N.Gaussian) else dim * per_draw
+    assert _count_words(noise, dim) == per_vector
+    assert _count_words(N.Clipped(noise, 1.0), dim) == per_vector
     # radial: d Box-Muller normals (2 words each), then one draw of the law
     assert _count_words(N.Radial(noise), dim) == 2 * dim + per_draw
     assert _count_words(N.Clipped(N.Radial(noise), 1.0), dim) == 2 * dim + per_draw
@@ -210,6 +212,27 @@ def test_clipped_twin_is_np_clip():
     for inner, dim in [(N.Stable(1.2), 1), (N.Radial(N.Pareto(1.5)), 3)]:
         np.testing.assert_array_equal(twin_draws(N.Clipped(inner, 2.0), n, dim, SEED),
                                       np.clip(twin_draws(inner, n, dim, SEED), -2.0, 2.0))
+
+
+@pytest.mark.parametrize("dim", [1, 2, 5])
+def test_gaussian_pairs_on_fixed_words(dim):
+    """Coordinates (2k, 2k+1) are the cosine and sine branches of one Box-Muller pair; an
+    odd last coordinate (and 1-D) is the cosine branch of its own two words."""
+    us = [(0.25, 0.125), (0.5, 0.625), (0.75, 0.875)]
+    ws = []
+    for u1, u2 in us:
+        ws += [np.array([(int(u1 * 2**53) - 1) << 11], dtype=np.uint64),
+               np.array([(int(u2 * 2**53) - 1) << 11], dtype=np.uint64)]
+    it = iter(ws)
+    xi = N.Gaussian(2.0)._numpy_vector(lambda: next(it), 1, dim)[0]
+    expect = []
+    for u1, u2 in us:
+        rad = 2.0 * np.sqrt(-2.0 * np.log(u1))
+        expect += [rad * np.cos(2 * np.pi * u2), rad * np.sin(2 * np.pi * u2)]
+    expect = expect[:dim - 1] + [2.0 * np.sqrt(-2.0 * np.log(us[(dim - 1) // 2][0]))
+                                 * np.cos(2 * np.pi * us[(dim - 1) // 2][1])] if dim % 2 else \
+        expect[:dim]
+    np.testing.assert_allclose(xi, expect, rtol=1e-15, atol=1e-15)
 
 
 def test_exact_formulas_on_fixed_words():

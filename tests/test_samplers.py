@@ -81,6 +81,14 @@ def test_gaussian_coordinates_are_independent():
     assert np.all(np.abs(off) < 5 / np.sqrt(xi.shape[0])), corr
     for c in range(3):
         assert_ks(xi[:, c], stats.norm(), f"Gaussian coordinate {c}")
+    # coordinates 0 and 1 are one Box-Muller pair (one radius, cos and sin of one angle):
+    # independence needs more than zero correlation. Their squares are uncorrelated
+    # (independent variables: the sample correlation has SE 1/sqrt(n) whatever the law;
+    # 5 SE), and ||xi||^2 of the pair and of all three are chi^2 with 2 and 3 d.o.f.
+    sq = xi * xi
+    assert abs(np.corrcoef(sq[:, 0], sq[:, 1])[0, 1]) < 5 / np.sqrt(xi.shape[0])
+    assert_ks(sq[:, 0] + sq[:, 1], stats.chi2(2), "||(xi_0, xi_1)||^2")
+    assert_ks(sq.sum(axis=1), stats.chi2(3), "||xi||^2")
 
 
 @pytest.mark.parametrize("alpha, scale", [(1.5, 1.0), (0.8, 2.0), (3.0, 0.5)])

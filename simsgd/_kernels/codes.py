@@ -33,6 +33,8 @@ LAND_USER = 13  # user-defined value/grad (a per-process kernel, see kernel.user
 # ---------------------------------------------------------------------------------
 NOISE_NONE = 0  # xi = 0 (no words)
 NOISE_GAUSSIAN = 1  # a = sigma                       [2]  sigma sqrt(-2 ln u1) cos(2 pi u2)
+#                      in d >= 2, coordinates (2k, 2k+1) share the two words: cos, then
+#                      sin(2 pi u2); an odd last coordinate has its own (cos) [2 ceil(d/2)]
 NOISE_PARETO = 2  # a = -1/alpha, b = scale           [1]  sign(r) b u^a
 NOISE_COMPOUND = 3  # a = -1/alpha, b = rate q, c = w_min [2] (u1 <= q) sign(r2) c u2^a
 NOISE_STUDENT_T = 4  # a = -2/df, b = df, c = scale   [2]  c cos(2 pi u1) sqrt(b (u2^a - 1))

@@ -20,6 +20,7 @@ use only integer bit operations, multiply-add and selects.
   and a select picks one, so the lane loop has no branch.
   Error within 2 ulp of the exact value, also near its zeros (tested). ``vsin2pi(u)`` is
   its sine twin; the stable sampler writes its angles as ``2 pi u`` to use both.
+  ``vsincos2pi(u)`` gives both from ``vcos2pi``'s reduction (Box-Muller's pair).
 
 These are the only functions in the kernels that may differ from libm, by ulps; the
 NumPy reference in the tests uses libm and agrees to 1e-12.
@@ -160,14 +161,27 @@ def _sincos_small(th):
 
 
 @nb.njit(**_INLINE)
-def vcos2pi(u):
-    """``cos(2 pi u)`` in plain arithmetic (see the module docstring)."""
+def vsincos2pi(u):
+    """``(sin(2 pi u), cos(2 pi u))`` in plain arithmetic, from one reduction (see the
+    module docstring): with ``a = |t|``, ``cos(2 pi a)`` is ``c, -s, -c`` and
+    ``sin(2 pi a)`` is ``s, c, -s`` of theta for q = 0, 1, 2, and ``sin`` takes the sign
+    of ``t``. Box-Muller's pair uses both; the cosine is :func:`vcos2pi` exactly."""
     t = u - ((u + _SHIFT) - _SHIFT)          # u - round(u), exact, in [-1/2, 1/2]
     a = abs(t)
     qf = (4.0 * a + _SHIFT) - _SHIFT         # round(4a) in {0, 1, 2}
     s, c = _sincos_small(_TWO_PI * (a - 0.25 * qf))   # |theta| <= pi/4
-    res = -s if qf == 1.0 else c
-    return -c if qf == 2.0 else res
+    cres = -s if qf == 1.0 else c
+    cres = -c if qf == 2.0 else cres
+    sres = c if qf == 1.0 else s
+    sres = -s if qf == 2.0 else sres
+    return (sres if t >= 0.0 else -sres), cres
+
+
+@nb.njit(**_INLINE)
+def vcos2pi(u):
+    """``cos(2 pi u)`` in plain arithmetic (see the module docstring); LLVM drops the
+    sine's selects."""
+    return vsincos2pi(u)[1]
 
 
 @nb.njit(**_INLINE)

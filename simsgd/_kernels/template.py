@@ -33,8 +33,9 @@ from simsgd._kernels import codes as C
 from simsgd._kernels.elementary import vexp, vlog
 from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, _HI, _INLINE, _JIT,
                                     _K, _LO, _NROWS, _ST, _TMP, clamp, doublewell_grad0, draw_compound,
-                                    draw_gaussian, draw_pareto, draw_shifted_exp, draw_stable,
-                                    draw_student_t, floyd_batch, multiwell_grad, noise_draw,
+                                    draw_gaussian, draw_gaussian_pair, draw_pareto, draw_shifted_exp,
+                                    draw_stable, draw_student_t, floyd_batch, multiwell_grad,
+                                    noise_draw,
                                     quadratic_grad, transform1, vsinh, vtanh,
                                     wells_component_grad, wells_component_value)
 from simsgd._kernels.rng import seed_state
@@ -194,6 +195,27 @@ def _lanes_SAMPLER(S, F, row, a, b, c, clip, radius):
 # --- end lanes ---
 
 
+@nb.njit(**JIT)
+def _lanes_gaussian_pair(S, F, row, a, clip, nl):
+    """Rows ``row`` and ``row + 1`` <- clamp(a Box-Muller pair, -clip, clip) for every lane:
+    the Gaussian law's coordinates (2k, 2k+1) in d >= 2 (see ``draw_gaussian_pair``).
+
+    ``nl`` is the lane count L, passed at run time on purpose: with the constant L this
+    loop (two stores into F per lane) stayed scalar, and with a trip count LLVM does not
+    know it is vectorised behind run-time overlap checks (benchmarks/vectorisation.py)."""
+    row = max(row, 0)  # provably non-negative offsets: see the note above the phases
+    nl = max(nl, 1)
+    for j in range(nl):
+        z0, z1, s0, s1, s2, s3 = draw_gaussian_pair(a, S[j], S[nl + j], S[2 * nl + j],
+                                                    S[3 * nl + j])
+        S[j] = s0
+        S[nl + j] = s1
+        S[2 * nl + j] = s2
+        S[3 * nl + j] = s3
+        F[row * nl + j] = clamp(z0, -clip, clip)
+        F[(row + 1) * nl + j] = clamp(z1, -clip, clip)
+
+
 @nb.njit(**DISPATCH)
 def _draw_any(noise, S, F, row, a, b, c, clip, radius):
     """Dispatch once on the law, to its own lane loop."""
@@ -211,7 +233,14 @@ def phase_noise(S, F, d, codes, noise_p):
         for q in range(d * L):
             F[d * L + q] = 0.0
     elif noise_p[4] == 0.0:
-        for cc in range(d):
+        first = 0
+        if noise == C.NOISE_GAUSSIAN:
+            # Box-Muller pairs for coordinates (2k, 2k+1); an odd last coordinate (and
+            # d = 1) takes the cosine branch alone, as draw_gaussian
+            for k in range(d // 2):
+                _lanes_gaussian_pair(S, F, d + 2 * k, a, clip, L)
+            first = d - d % 2
+        for cc in range(first, d):
             _draw_any(noise, S, F, d + cc, a, b, c, clip, False)
     else:
         # radial: a uniform direction from d normals, then one radius |Z|
@@ -786,7 +815,7 @@ def step_nd(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps, diverge_at,
 # Fused d-dimensional step of the W2 structure: a diagonal quadratic, Gaussian noise, the
 # chain clip_by_norm(c) -> scale(eta), no stop rule. The phased step_nd makes about ten
 # passes over the d x L block per step; this one makes two (noise, gradient and norm per
-# coordinate; candidate, checks and commit), with exactly step_nd's arithmetic in the same
+# coordinate pair; candidate, checks and commit), with exactly step_nd's arithmetic in the same
 # order, so results are bit-identical to it. The Gaussian lane loop is ~90% of the step.
 # ----------------------------------------------------------------------------------
 FUSED_QCLIP = (LAND == C.LAND_QUADRATIC and NOISE == C.NOISE_GAUSSIAN
@@ -800,61 +829,81 @@ def _step_nd_fused_quadratic_clip(S, F, d, codes, land_p, noise_p, opt_p, stop_p
                                   diverge_at, sel, gbuf):
     """One step of the W2 structure (d >= 2): the same values as ``step_nd``.
 
-    Pass 1, per coordinate while its row is in L1: the noise (the Gaussian law's lane
-    loop), then g = a (x - m) + xi into the v rows and the lane's ||g||^2 (in coordinate
-    order, as ``_norm2_into``). Per lane, the clip factor (``phase_transforms``'
+    Pass 1, per coordinate pair while its rows are in L1: the noise (the Gaussian law's
+    Box-Muller pair lane loop, as ``phase_noise``; an odd last coordinate on its own),
+    then g = a (x - m) + xi into the v rows and the lane's ||g||^2 (in coordinate order,
+    as ``_norm2_into``). Per lane, the clip factor (``phase_transforms``'
     T_CLIP_NORM). Pass 2: the candidate ``(-eta (g fac)) + x`` (T_SCALE, then
     ``phase_update``'s sum), the divergence checks on it and on g, and the commit of live
     lanes, the old x kept in the v rows; a lane found DIVERGED gets it back (a scalar loop
     over rare lanes). Then ``phase_update``'s bookkeeping with STOP_NONE. Each lane loop
     touches few rows: a first version drew the noise inside the gradient/norm loop, and
     that loop did not vectorise at all (0.69x the phased step)."""
+    # the lane count read at run time (S holds 4 L words): with the constant L, LLVM
+    # unrolls each 32-trip lane loop before the loop vectoriser runs and the unrolled code
+    # stays scalar (F's rows might overlap); a trip count it does not know keeps them loops,
+    # vectorised behind run-time overlap checks. Equal to L, so the same arithmetic.
+    nl = max(S.shape[0] // 4, 1)
+    d = max(d, 1)  # provably non-negative row offsets: see the note above the phases
     clip, na, nb_, nc = noise_p[0], noise_p[1], noise_p[2], noise_p[3]
     cmax = opt_p[1]  # slot 0: clip_by_norm's c
     eta = opt_p[1 + C.SLOT_P]  # slot 1: scale's eta
     R = 3 * d
-    for j in range(L):
-        F[(R + _TMP) * L + j] = 0.0
-        F[(R + _BAD) * L + j] = 0.0
-    for c in range(d):
+    for j in range(nl):
+        F[(R + _TMP) * nl + j] = 0.0
+        F[(R + _BAD) * nl + j] = 0.0
+    for k in range(d // 2):
+        c = 2 * k
+        _lanes_gaussian_pair(S, F, d + c, na, clip, nl)
+        a0, a1 = land_p[c], land_p[c + 1]
+        m0, m1 = land_p[d + c], land_p[d + c + 1]
+        for j in range(nl):
+            g0 = quadratic_grad(a0, m0, F[c * nl + j]) + F[(d + c) * nl + j]
+            g1 = quadratic_grad(a1, m1, F[(c + 1) * nl + j]) + F[(d + c + 1) * nl + j]
+            F[(d + c) * nl + j] = g0
+            F[(d + c + 1) * nl + j] = g1
+            # in coordinate order, as _norm2_into
+            F[(R + _TMP) * nl + j] = (F[(R + _TMP) * nl + j] + g0 * g0) + g1 * g1
+    if d % 2 == 1:
+        c = d - 1
         _lanes_draw_gaussian(S, F, d + c, na, nb_, nc, clip, False)
         a = land_p[c]
         m = land_p[d + c]
-        for j in range(L):
-            g = quadratic_grad(a, m, F[c * L + j]) + F[(d + c) * L + j]
-            F[(d + c) * L + j] = g
-            F[(R + _TMP) * L + j] += g * g
-    for j in range(L):
-        n2 = F[(R + _TMP) * L + j]
+        for j in range(nl):
+            g = quadratic_grad(a, m, F[c * nl + j]) + F[(d + c) * nl + j]
+            F[(d + c) * nl + j] = g
+            F[(R + _TMP) * nl + j] += g * g
+    for j in range(nl):
+        n2 = F[(R + _TMP) * nl + j]
         # an overflowed squared norm gives NaN (DIVERGED), not a silent zero step
         fac = cmax / math.sqrt(n2) if n2 <= _FMAX else np.nan
-        F[(R + _TMP) * L + j] = fac if n2 > cmax * cmax * C.CLIP_SLACK else 1.0
-        F[(R + _ETA) * L + j] = eta
+        F[(R + _TMP) * nl + j] = fac if n2 > cmax * cmax * C.CLIP_SLACK else 1.0
+        F[(R + _ETA) * nl + j] = eta
     for c in range(d):
-        for j in range(L):
-            g = F[(d + c) * L + j]
-            xn = -eta * (g * F[(R + _TMP) * L + j]) + F[c * L + j]
+        for j in range(nl):
+            g = F[(d + c) * nl + j]
+            xn = -eta * (g * F[(R + _TMP) * nl + j]) + F[c * nl + j]
             # a non-finite g diverges the path even if the clip made the step finite
             bad = not (abs(xn) <= diverge_at and abs(g) <= _FMAX)
-            F[(R + _BAD) * L + j] = 1.0 if bad else F[(R + _BAD) * L + j]
+            F[(R + _BAD) * nl + j] = 1.0 if bad else F[(R + _BAD) * nl + j]
             # committed at once for live lanes (the old x kept in the v row)
-            F[(d + c) * L + j] = F[c * L + j]
-            F[c * L + j] = xn if F[(R + _ACT) * L + j] != 0.0 else F[c * L + j]
+            F[(d + c) * nl + j] = F[c * nl + j]
+            F[c * nl + j] = xn if F[(R + _ACT) * nl + j] != 0.0 else F[c * nl + j]
     # DIVERGED lanes keep their last good iterate (a scalar loop: such lanes are rare)
-    for j in range(L):
-        if F[(R + _BAD) * L + j] != 0.0:
+    for j in range(nl):
+        if F[(R + _BAD) * nl + j] != 0.0:
             for c in range(d):
-                F[c * L + j] = F[(d + c) * L + j]
+                F[c * nl + j] = F[(d + c) * nl + j]
     fsteps = float(n_steps)
-    for j in range(L):
-        alive = F[(R + _ACT) * L + j] != 0.0
-        k = F[(R + _K) * L + j] + (1.0 if alive else 0.0)
-        F[(R + _K) * L + j] = k
-        bad = F[(R + _BAD) * L + j] != 0.0
-        F[(R + _TMP) * L + j] = 1.0 if (alive and not bad) else 0.0
+    for j in range(nl):
+        alive = F[(R + _ACT) * nl + j] != 0.0
+        k = F[(R + _K) * nl + j] + (1.0 if alive else 0.0)
+        F[(R + _K) * nl + j] = k
+        bad = F[(R + _BAD) * nl + j] != 0.0
+        F[(R + _TMP) * nl + j] = 1.0 if (alive and not bad) else 0.0
         new = C.DIVERGED if bad else C.RUNNING
-        F[(R + _ST) * L + j] = float(new) if alive else F[(R + _ST) * L + j]
-        F[(R + _ACT) * L + j] = 1.0 if (alive and new == C.RUNNING and k < fsteps) else 0.0
+        F[(R + _ST) * nl + j] = float(new) if alive else F[(R + _ST) * nl + j]
+        F[(R + _ACT) * nl + j] = 1.0 if (alive and new == C.RUNNING and k < fsteps) else 0.0
 
 
 # the step of d >= 2 blocks; a module that cannot fuse never compiles the fused one

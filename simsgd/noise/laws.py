@@ -24,9 +24,15 @@ __all__ = ["Gaussian", "Pareto", "CompoundPareto", "StudentT", "Stable", "Shifte
 class Gaussian(NoiseModel):
     r"""Centred Gaussian noise, :math:`\xi_j \sim N(0, \sigma^2)` per coordinate.
 
-    Sampling (Box-Muller, cosine branch; two words :math:`r_1, r_2`)::
+    Sampling (Box-Muller; two words :math:`r_1, r_2` per pair of coordinates). In
+    d >= 2, coordinates ``(2k, 2k+1)`` take both branches of one pair::
 
-        xi = sigma * sqrt(-2 log u1) * cos(2 pi u2)
+        xi_2k   = sigma * sqrt(-2 log u1) * cos(2 pi u2)
+        xi_2k+1 = sigma * sqrt(-2 log u1) * sin(2 pi u2)
+
+    and an odd last coordinate (and the only one in 1-D) the cosine branch alone, so a
+    step consumes ``2 ceil(d/2)`` words. (Before 2026-11-24 every coordinate took the
+    cosine branch of its own two words; 1-D streams are unchanged.)
 
     :math:`H(z) = 2\,\bar\Phi(z/\sigma)`; ``tail_index`` is ``inf``.
 
@@ -58,9 +64,21 @@ class Gaussian(NoiseModel):
         return params(C.NOISE_GAUSSIAN, a=self.sigma)
 
     def _numpy_draw(self, words, n):
+        return self._numpy_pair(words)[0]
+
+    def _numpy_pair(self, words):
         u1 = numpy_u01(words())
         u2 = numpy_u01(words())
-        return self.sigma * np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+        rad = self.sigma * np.sqrt(-2.0 * np.log(u1))
+        return rad * np.cos(2.0 * np.pi * u2), rad * np.sin(2.0 * np.pi * u2)
+
+    def _numpy_vector(self, words, n, dim):
+        xi = np.empty((n, dim))
+        for k in range(dim // 2):
+            xi[:, 2 * k], xi[:, 2 * k + 1] = self._numpy_pair(words)
+        if dim % 2 == 1:
+            xi[:, dim - 1] = self._numpy_draw(words, n)
+        return xi
 
 
 @dataclass(frozen=True)
