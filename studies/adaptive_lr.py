@@ -84,8 +84,8 @@ Findings (quick scale, seed 0; the disagreements and their likely causes):
 
 - every exact identity holds (deviations of at most 9e-15 relative);
 - the rate moves against ||g|| more often than not for secant + SGD (0.64), BB + SGD
-  (0.59) and the SGDM pairs (0.54, 0.56); secant + signSGD is at chance (0.499 +- 0.003,
-  "agrees" only because the bound is one-sided); BB + signSGD disagrees (0.459 +- 0.004,
+  (0.60) and the SGDM pairs (0.54, 0.58); secant + signSGD is at chance (0.502 +- 0.003,
+  "agrees" only because the bound is one-sided); BB + signSGD disagrees (0.455 +- 0.004,
   z about -20): BB reads g_k only through <s, y>, the curvature along the last step
   (s = -eta sign(g_{k-1}) there), not through ||g_k||, even though its level is
   anti-correlated with ||g|| (per-path Spearman -0.55). With Gaussian noise on cosh the
@@ -102,7 +102,7 @@ Findings (quick scale, seed 0; the disagreements and their likely causes):
   at a eta of about 0.95 while the buffer holds about 1/(1 - beta) = 10 gradients: an
   effective step ~ 10/a, 10^3.7 worse; on signSGD the rate multiplies a unit-size sign,
   so a small ||g|| draw makes a long jump;
-- the single best fixed step is 38 +- 4 (SGD) and 30.5 +- 3 (SGDM) off on a = 100,
+- the single best fixed step is 33 +- 4 (SGD) and 33 +- 3 (SGDM) off on a = 100,
   agreeing with the exact 37.1 and 31.9;
 - heavy tails: SGDM diverges on 99.0% (norm ratio) and 98.9% (BB) of paths, agreeing with
   the earlier 98.3% and 99.3%; on SGD 0 and 1 of 1000.
