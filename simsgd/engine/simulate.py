@@ -13,7 +13,8 @@ import numpy as np
 
 from .. import _validate as V
 from .._kernels import codes as C
-from .._kernels.kernel import _FMAX, GENERIC, LANES, choose_structure, get_kernel, user_kernel
+from .._kernels.kernel import (_FMAX, GENERIC, LANES, choose_structure, compiling, get_kernel,
+                               user_kernel)
 from ..events import BasinOccupancy, Checkpoints, Exit, ExitBall, ExitBasin, RecordPaths
 from ..landscapes import Landscape
 from ..noise import NoiseModel
@@ -335,7 +336,8 @@ def _run(plan, progress):
             out_rec[:, 0, :3] = Checkpoints._values(plan["landscape"], plan["x0"], ck["minima"])
     cancel = np.zeros(1, dtype=np.int64)
     outs = (status, exit_step, x, plan["obs_p"], out_obs, plan["stop_p"], out_rec, cancel)
-    kern(*args, 0, 0, *outs)  # compiles (or loads from the disk cache) on first use
+    with compiling():  # LLVM's vector interleave raised for simsgd's kernels only
+        kern(*args, 0, 0, *outs)  # compiles (or loads from the disk cache) on first use
     compile_s = time.perf_counter() - t_compile
 
     chunks = _chunks(n, plan["threads"])
