@@ -133,3 +133,97 @@ def test_elementary_functions_keep_a_lane_loop_vectorised(fn):
     assert "vector.body" in llvm
     for libm in ("@log(", "@exp(", "@cos(", "@llvm.cos", "@llvm.log", "@llvm.exp"):
         assert libm not in llvm, libm
+
+
+# ---------------------------------------------------------------------------------------
+# The stable sampler's own building blocks (simsgd/_kernels/kernel.py, next to draw_stable)
+# ---------------------------------------------------------------------------------------
+def _sincos2pi_exact(y):
+    """(sin, cos)(2 pi y) in long double after the exact reduction the kernel uses."""
+    t = y - np.round(y)
+    q = np.round(4.0 * t)
+    th = 2.0 * PI_LD * (t - 0.25 * q).astype(np.longdouble)
+    s, c = np.sin(th), np.cos(th)
+    return (np.select([q == 0, q == 1, q == -1], [s, c, -c], -s),
+            np.select([q == 0, q == 1, q == -1], [c, -s, s], -c))
+
+
+def test_vsincos2pi_within_two_ulp_on_the_stable_samplers_angles():
+    from simsgd._kernels.kernel import vsincos2pi
+
+    quarters = np.arange(-4, 5) / 8.0
+    y = np.concatenate([
+        RNG.uniform(-0.5, 0.5, 2_000_000), np.arange(-(1 << 14), 1 << 14) * 2.0 ** -53,
+        _around(quarters[quarters != 0]), np.linspace(-0.5, 0.5, 1_000_001),
+        np.add.outer(quarters, 2.0 ** -40 * np.arange(-50, 51)).ravel(),
+    ])
+
+    @nb.njit(error_model="numpy")
+    def apply(u):
+        s = np.empty_like(u)
+        c = np.empty_like(u)
+        for i in range(u.size):
+            s[i], c[i] = vsincos2pi(u[i])
+        return s, c
+
+    got = apply(y)
+    for g, exact in zip(got, _sincos2pi_exact(y)):
+        zero = exact == 0.0
+        assert (g[zero] == 0.0).all()
+        worst = _ulps(g[~zero], exact[~zero]).max()
+        assert worst <= 2.0, worst           # measured 1.8 (the rounding of 2 pi r)
+    llvm = apply.inspect_llvm(apply.signatures[0])
+    assert "vector.body" in llvm and "@sin(" not in llvm and "@cos(" not in llvm
+
+
+def test_vexp_estrin_within_two_ulp_and_its_range_edges():
+    from simsgd._kernels.kernel import vexp_estrin
+
+    ln2 = np.log(2.0)
+    y = np.concatenate([
+        RNG.uniform(-708.0, 709.0, 2_000_000), RNG.uniform(-40.0, 40.0, 1_000_000),
+        _around((np.arange(-2040, 2041) + 0.5) * ln2 / 1.0, 50),
+        np.linspace(-708.39, 709.78, 100_001),
+    ])
+    y = y[(y > -708.39) & (y < 709.78)]
+    f = _vectorised(vexp_estrin)
+    worst = _ulps(f(y), np.exp(y)).max()
+    assert worst <= 2.0, worst  # measured 2.0
+    edges = f(np.array([710.0, 1e300, np.inf, -709.0, -1e300, -np.inf, 0.0]))
+    assert np.isposinf(edges[:3]).all() and (edges[3:6] == 0.0).all() and edges[6] == 1.0
+    f(np.linspace(0.1, 0.9, 64))
+    llvm = f.inspect_llvm(f.signatures[0])
+    assert "vector.body" in llvm and "@exp(" not in llvm
+
+
+def test_u01_fast_is_u01():
+    from simsgd._kernels.kernel import u01_fast
+    from simsgd._kernels.rng import u01
+
+    @nb.njit(error_model="numpy")
+    def both(r):
+        a = np.empty(r.size)
+        b = np.empty(r.size)
+        for i in range(r.size):
+            a[i] = u01(r[i])
+            b[i] = u01_fast(r[i])
+        return a, b
+
+    edges = np.array([0, 2**64 - 1, 2**11 - 1, 2**11, 2**12 - 1, 2**12, 2**63,
+                      2**64 - 2**11, 2**64 - 2**12], dtype=np.uint64)
+    r = np.concatenate([RNG.integers(0, 2**64, 1_000_000, dtype=np.uint64), edges])
+    a, b = both(r)
+    np.testing.assert_array_equal(a, b)
+    assert b[-8] == 1.0 and b[-9] == 2.0**-53
+
+
+def test_fma_rounds_once():
+    from simsgd._kernels.kernel import fma
+
+    @nb.njit
+    def f(x, y, z):
+        return fma(x, y, z)
+
+    e = 2.0**-52
+    # (1 + e)(1 - e) - 1 = -e^2: a separate multiply would round the product to 1 and give 0
+    assert f(1.0 + e, 1.0 - e, -1.0) == -(e * e)

@@ -27,9 +27,13 @@ import tempfile
 
 import numba as nb
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
 from . import codes as C
-from .elementary import vcos2pi, vexp, vlog, vsin2pi
+from .elementary import (_EXP_MAX, _EXP_MIN, _INV_LN2, _LN2_HI, _LN2_LO, _SHIFT, _TWO_PI,
+                         bits_f64, f64_bits, vcos2pi, vexp, vlog, vsin2pi)
 from .rng import seed_state, sign_bit, u01, xoshiro_next
 
 LANES = 32
@@ -39,6 +43,7 @@ _JIT = dict(nogil=True, cache=True, error_model="numpy")
 # contain no calls and LLVM can vectorise them
 _INLINE = dict(inline="always", nogil=True, cache=True, error_model="numpy")
 TWO_M53 = 2.0**-53
+_SHIFT_BITS = 0x4338000000000000  # the bits of 1.5 * 2^52 (elementary._SHIFT)
 _FMAX = float(np.finfo(np.float64).max)  # |v| <= _FMAX is false exactly for inf and NaN
 
 
@@ -88,6 +93,103 @@ def draw_student_t(a, b, c, s0, s1, s2, s3):
 
 
 COS_HALF_PI = 6.123233995736766e-17  # math.cos(math.pi / 2)
+
+
+@intrinsic
+def fma(typingctx, x, y, z):
+    """``x * y + z`` with one rounding (LLVM's ``llvm.fma``: one instruction that vectorises
+    on FMA hardware, a libm call elsewhere). numba does not contract ``x * y + z`` by itself
+    (no fast-math), and a fused multiply-add halves the instructions of a polynomial."""
+    if not all(isinstance(v, types.Float) for v in (x, y, z)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.fma(*[context.cast(builder, v, t, types.float64)
+                             for v, t in zip(args, signature.args)])
+
+    return types.float64(types.float64, types.float64, types.float64), codegen
+
+
+@nb.njit(**_INLINE)
+def u01_fast(r):
+    """``u01(r) = ((r >> 11) + 1) 2^-53``, the same value, without an integer-to-float
+    conversion (AVX2 has none for 64-bit integers, so LLVM converts lane by lane): the top
+    52 bits ``m = r >> 12`` as a mantissa give ``bits(1 + m 2^-52) - 1 = m 2^-52``
+    exactly, and bit 11 adds ``2^-52`` or ``2^-53`` (the ``+ 1``); the sum is a multiple
+    of ``2^-53`` in (0, 1], so it is exact too."""
+    hi = bits_f64(np.int64(r >> np.uint64(12)) | 0x3FF0000000000000) - 1.0
+    return hi + (2.0**-52 if (r >> np.uint64(11)) & np.uint64(1) else 2.0**-53)
+
+
+# fdlibm's minimax coefficients on |x| <= pi/4 (k_sin.c, k_cos.c): sin x = x + x z S(z) and
+# cos x = 1 - z/2 + z^2 C(z), z = x^2, each within 2^-58 of the function
+_S1, _S2, _S3 = -1.66666666666666324348e-01, 8.33333333332248946124e-03, -1.98412698298579493134e-04
+_S4, _S5, _S6 = 2.75573137070700676789e-06, -2.50507602534068634195e-08, 1.58969099521155010221e-10
+_C1, _C2, _C3 = 4.16666666666666019037e-02, -1.38888888888741095749e-03, 2.48015872894767294178e-05
+_C4, _C5, _C6 = -2.75573143513906633035e-07, 2.08757232129817482790e-09, -1.13596475577881948265e-11
+
+
+@nb.njit(**_INLINE)
+def _sincos_minimax(x):
+    """``(sin x, cos x)`` for ``|x| <= pi/4``: fdlibm's kernels (degrees 13 and 14, less
+    than 1 ulp), their polynomials in Estrin's scheme with fused multiply-adds, and the
+    cosine summed as fdlibm does, ``w + ((1 - w) - z/2 + z^2 C(z))`` with ``w = 1 - z/2``."""
+    z = x * x
+    z2 = z * z
+    z4 = z2 * z2
+    sp = fma(fma(_S6, z, _S5), z4, fma(fma(_S4, z, _S3), z2, fma(_S2, z, _S1)))
+    cp = fma(fma(_C6, z, _C5), z4, fma(fma(_C4, z, _C3), z2, fma(_C2, z, _C1)))
+    hz = 0.5 * z
+    w = 1.0 - hz
+    return fma(x * z, sp, x), w + fma(z2, cp, (1.0 - w) - hz)
+
+
+@nb.njit(**_INLINE)
+def vsincos2pi(u):
+    """``(sin(2 pi u), cos(2 pi u))`` from one exact reduction, as in ``vsin2pi``:
+    ``t = u - round(u)``, ``q = round(4t)`` in {-2, ..., 2}, ``r = t - q/4``, and
+    ``sin``/``cos`` of ``q pi/2 + theta`` are +-sin or +-cos of ``theta = 2 pi r``, from
+    one pair of polynomials (:func:`_sincos_minimax`). The integer ``q`` is read from the
+    bits of ``4t + 1.5 2^52``: odd ``q`` swaps sin and cos, bit 1 of ``q`` negates the
+    sine and bit 1 of ``q + 1`` the cosine (sign flips, not selects)."""
+    t = u - ((u + _SHIFT) - _SHIFT)
+    t4 = 4.0 * t + _SHIFT
+    q = f64_bits(t4) - _SHIFT_BITS
+    s, c = _sincos_minimax(_TWO_PI * (t - 0.25 * (t4 - _SHIFT)))
+    swap = (q & 1) != 0
+    sn = bits_f64(f64_bits(c if swap else s) ^ ((q & 2) << 62))
+    cs = bits_f64(f64_bits(s if swap else c) ^ (((q + 1) & 2) << 62))
+    return sn, cs
+
+
+@nb.njit(**_INLINE)
+def vexp_estrin(y):
+    """``vexp`` (``elementary``) with its degree-13 Taylor polynomial in Estrin's scheme
+    with fused multiply-adds (4 dependent steps instead of 13), and ``k`` read from the
+    bits of the rounded ``y / ln2 + 1.5 2^52`` instead of a float-to-int conversion."""
+    yc = min(max(y, _EXP_MIN), _EXP_MAX)
+    t = fma(yc, _INV_LN2, _SHIFT)
+    kf = t - _SHIFT
+    r = fma(kf, -_LN2_LO, fma(kf, -_LN2_HI, yc))
+    r2 = r * r
+    r4 = r2 * r2
+    r8 = r4 * r4
+    p01 = 1.0 + r
+    p23 = fma(1.0 / 6.0, r, 0.5)
+    p45 = fma(1.0 / 120.0, r, 1.0 / 24.0)
+    p67 = fma(1.0 / 5040.0, r, 1.0 / 720.0)
+    p89 = fma(1.0 / 362880.0, r, 1.0 / 40320.0)
+    p1011 = fma(1.0 / 39916800.0, r, 1.0 / 3628800.0)
+    p1213 = fma(1.0 / 6227020800.0, r, 1.0 / 479001600.0)
+    lo = fma(fma(p67, r2, p45), r4, fma(p23, r2, p01))
+    hi = fma(p1213, r4, fma(p1011, r2, p89))
+    p = fma(hi, r8, lo)
+    k = f64_bits(t) - _SHIFT_BITS      # |k| <= 1024: t = 1.5 2^52 + k exactly
+    k1 = k >> 1
+    k2 = k - k1
+    res = p * bits_f64((k1 + 1023) << 52) * bits_f64((k2 + 1023) << 52)
+    res = np.inf if y > _EXP_MAX else res
+    return 0.0 if y < _EXP_MIN else res
 
 
 @nb.njit(**_INLINE)
