@@ -15,7 +15,8 @@ import numba as nb
 import numpy as np
 import pytest
 
-from simsgd._kernels.elementary import vcos2pi, vexp, vlog, vsin2pi, vsincos2pi
+from simsgd._kernels.elementary import fma, vcos2pi, vexp, vexp_estrin, vlog, vsincos2pi
+from simsgd._kernels.rng import numpy_u01, sign_bit, u01
 
 RNG = np.random.default_rng(20261123)
 PI_LD = np.longdouble("3.14159265358979323846264338327950288")
@@ -103,26 +104,6 @@ def test_vcos2pi_within_two_ulp_including_near_its_zeros():
     np.testing.assert_array_equal(_vectorised(vcos2pi)(np.array([0.0, 1.0, 0.5])), [1, 1, -1])
 
 
-def test_vsin2pi_within_two_ulp_on_the_stable_samplers_angles():
-    """The stable sampler evaluates sin(2 pi y) for y = a (U - 1/2)/2, |y| <= 1/2."""
-    quarters = np.arange(-4, 5) / 8.0
-    y = np.concatenate([
-        RNG.uniform(-0.5, 0.5, 2_000_000), np.arange(-(1 << 14), 1 << 14) * 2.0 ** -53,
-        _around(quarters[quarters != 0]), np.linspace(-0.5, 0.5, 1_000_001),
-        np.add.outer(quarters, 2.0 ** -40 * np.arange(-50, 51)).ravel(),
-    ])
-    t = y - np.round(y)
-    q = np.round(4.0 * t)
-    th = 2.0 * PI_LD * (t - 0.25 * q).astype(np.longdouble)
-    exact = np.select([q == 0, q == 1, q == -1], [np.sin(th), np.cos(th), -np.cos(th)],
-                      -np.sin(th))
-    got = _vectorised(vsin2pi)(y)
-    zero = exact == 0.0
-    assert (got[zero] == 0.0).all()
-    worst = _ulps(got[~zero], exact[~zero]).max()
-    assert worst <= 2.0, worst
-
-
 @nb.njit(inline="always", error_model="numpy")
 def _pair_sin(u):
     return vsincos2pi(u)[0]
@@ -133,11 +114,10 @@ def _pair_cos(u):
     return vsincos2pi(u)[1]
 
 
-def test_vsincos2pi_pair_within_two_ulp_and_its_cosine_is_vcos2pi():
-    """Box-Muller's pair (the Gaussian law in d >= 2): sin(2 pi u) and cos(2 pi u) of the
-    uniforms u in (0, 1], from vcos2pi's reduction. The cosine must be vcos2pi's value bit
-    for bit (the odd last coordinate and 1-D use vcos2pi alone); the sine is checked against
-    a long-double evaluation after the same exact reduction, with the sign of u - round(u)."""
+def test_vsincos2pi_within_two_ulp_on_box_mullers_angles():
+    """Box-Muller's pair (the Gaussian law in d >= 2): sin(2 pi u) and cos(2 pi u) for the
+    uniforms u in (0, 1], near 0 and 1 and around every multiple of 1/8 (the reduction's
+    boundaries), against long double after the same exact reduction."""
     eighths = np.arange(1, 9) / 8.0
     u = np.concatenate([
         RNG.random(2_000_000), np.arange(1, 1 << 16) * 2.0 ** -53,
@@ -145,23 +125,17 @@ def test_vsincos2pi_pair_within_two_ulp_and_its_cosine_is_vcos2pi():
         _around(eighths), np.add.outer(eighths, 2.0 ** -40 * np.arange(-50, 51)).ravel(),
     ])
     u = u[(u > 0.0) & (u <= 1.0)]
-    np.testing.assert_array_equal(_vectorised(_pair_cos)(u), _vectorised(vcos2pi)(u))
-    t = u - np.round(u)
-    a = np.abs(t)
-    q = np.round(4.0 * a)
-    th = 2.0 * PI_LD * (a - 0.25 * q).astype(np.longdouble)
-    exact = np.sign(t) * np.select([q == 0, q == 1], [np.sin(th), np.cos(th)], -np.sin(th))
-    got = _vectorised(_pair_sin)(u)
-    zero = exact == 0.0                      # u = 1/2, 1 exactly
-    assert (got[zero] == 0.0).all()
-    worst = _ulps(got[~zero], exact[~zero]).max()
-    assert worst <= 2.0, worst
-    # a uniform angle: sin^2 + cos^2 = 1 to rounding (a loose check of the branch selects)
-    c = _vectorised(_pair_cos)(u)
-    assert np.abs(got * got + c * c - 1.0).max() < 1e-15
+    got_s, got_c = _vectorised(_pair_sin)(u), _vectorised(_pair_cos)(u)
+    for got, exact in zip((got_s, got_c), _sincos2pi_exact(u)):
+        zero = exact == 0.0                  # u = 1/4, 1/2, 3/4, 1 exactly
+        assert (got[zero] == 0.0).all()
+        worst = _ulps(got[~zero], exact[~zero]).max()
+        assert worst <= 2.0, worst
+    # a uniform angle: sin^2 + cos^2 = 1 to rounding (a loose check of the quadrant signs)
+    assert np.abs(got_s * got_s + got_c * got_c - 1.0).max() < 1e-15
 
 
-@pytest.mark.parametrize("fn", [vlog, vexp, vcos2pi, vsin2pi, _pair_sin])
+@pytest.mark.parametrize("fn", [vlog, vexp, vcos2pi, _pair_sin, _pair_cos])
 def test_elementary_functions_keep_a_lane_loop_vectorised(fn):
     """A loop over an array calling the function compiles to packed vector code: no call
     to libm remains (the point of writing them as plain arithmetic)."""
@@ -171,3 +145,92 @@ def test_elementary_functions_keep_a_lane_loop_vectorised(fn):
     assert "vector.body" in llvm
     for libm in ("@log(", "@exp(", "@cos(", "@llvm.cos", "@llvm.log", "@llvm.exp"):
         assert libm not in llvm, libm
+
+
+# ---------------------------------------------------------------------------------------
+# The FMA building blocks (the stable sampler, Box-Muller pairs) and the bit-built uniforms
+# ---------------------------------------------------------------------------------------
+def _sincos2pi_exact(y):
+    """(sin, cos)(2 pi y) in long double after the exact reduction the kernel uses."""
+    t = y - np.round(y)
+    q = np.round(4.0 * t)
+    th = 2.0 * PI_LD * (t - 0.25 * q).astype(np.longdouble)
+    s, c = np.sin(th), np.cos(th)
+    return (np.select([q == 0, q == 1, q == -1], [s, c, -c], -s),
+            np.select([q == 0, q == 1, q == -1], [c, -s, s], -c))
+
+
+def test_vsincos2pi_within_two_ulp_on_the_stable_samplers_angles():
+    quarters = np.arange(-4, 5) / 8.0
+    y = np.concatenate([
+        RNG.uniform(-0.5, 0.5, 2_000_000), np.arange(-(1 << 14), 1 << 14) * 2.0 ** -53,
+        _around(quarters[quarters != 0]), np.linspace(-0.5, 0.5, 1_000_001),
+        np.add.outer(quarters, 2.0 ** -40 * np.arange(-50, 51)).ravel(),
+    ])
+
+    @nb.njit(error_model="numpy")
+    def apply(u):
+        s = np.empty_like(u)
+        c = np.empty_like(u)
+        for i in range(u.size):
+            s[i], c[i] = vsincos2pi(u[i])
+        return s, c
+
+    got = apply(y)
+    for g, exact in zip(got, _sincos2pi_exact(y)):
+        zero = exact == 0.0
+        assert (g[zero] == 0.0).all()
+        worst = _ulps(g[~zero], exact[~zero]).max()
+        assert worst <= 2.0, worst           # measured 1.8 (the rounding of 2 pi r)
+    llvm = apply.inspect_llvm(apply.signatures[0])
+    assert "vector.body" in llvm and "@sin(" not in llvm and "@cos(" not in llvm
+
+
+def test_vexp_estrin_within_two_ulp_and_its_range_edges():
+    ln2 = np.log(2.0)
+    y = np.concatenate([
+        RNG.uniform(-708.0, 709.0, 2_000_000), RNG.uniform(-40.0, 40.0, 1_000_000),
+        _around((np.arange(-2040, 2041) + 0.5) * ln2 / 1.0, 50),
+        np.linspace(-708.39, 709.78, 100_001),
+    ])
+    y = y[(y > -708.39) & (y < 709.78)]
+    f = _vectorised(vexp_estrin)
+    worst = _ulps(f(y), np.exp(y)).max()
+    assert worst <= 2.0, worst  # measured 2.0
+    edges = f(np.array([710.0, 1e300, np.inf, -709.0, -1e300, -np.inf, 0.0]))
+    assert np.isposinf(edges[:3]).all() and (edges[3:6] == 0.0).all() and edges[6] == 1.0
+    f(np.linspace(0.1, 0.9, 64))
+    llvm = f.inspect_llvm(f.signatures[0])
+    assert "vector.body" in llvm and "@exp(" not in llvm
+
+
+def test_u01_and_sign_bit_built_from_bits_equal_the_conversions():
+    """u01 and sign_bit avoid the 64-bit integer-to-float conversion (scalar on AVX2):
+    their values must be the conversions' exactly, ((r >> 11) + 1) 2^-53 and 1 - 2 (r & 1),
+    on a million random words and on the bit patterns at the edges."""
+    @nb.njit(error_model="numpy")
+    def both(r):
+        a = np.empty(r.size)
+        b = np.empty(r.size)
+        for i in range(r.size):
+            a[i] = u01(r[i])
+            b[i] = sign_bit(r[i])
+        return a, b
+
+    edges = np.array([0, 2**64 - 1, 2**11 - 1, 2**11, 2**12 - 1, 2**12, 2**63,
+                      2**64 - 2**11, 2**64 - 2**12], dtype=np.uint64)
+    r = np.concatenate([RNG.integers(0, 2**64, 1_000_000, dtype=np.uint64), edges])
+    a, b = both(r)
+    np.testing.assert_array_equal(a, numpy_u01(r))
+    np.testing.assert_array_equal(b, 1.0 - 2.0 * (r & np.uint64(1)).astype(np.float64))
+    assert a[-8] == 1.0 and a[-9] == 2.0**-53 and a[-1] == 1.0 - 2.0**-53
+
+
+def test_fma_rounds_once():
+    @nb.njit
+    def f(x, y, z):
+        return fma(x, y, z)
+
+    e = 2.0**-52
+    # (1 + e)(1 - e) - 1 = -e^2: a separate multiply would round the product to 1 and give 0
+    assert f(1.0 + e, 1.0 - e, -1.0) == -(e * e)

@@ -38,7 +38,8 @@ NOISE_GAUSSIAN = 1  # a = sigma                       [2]  sigma sqrt(-2 ln u1) 
 NOISE_PARETO = 2  # a = -1/alpha, b = scale           [1]  sign(r) b u^a
 NOISE_COMPOUND = 3  # a = -1/alpha, b = rate q, c = w_min [2] (u1 <= q) sign(r2) c u2^a
 NOISE_STUDENT_T = 4  # a = -2/df, b = df, c = scale   [2]  c cos(2 pi u1) sqrt(b (u2^a - 1))
-NOISE_STABLE = 5  # a = alpha, b = scale              [2]  Chambers-Mallows-Stuck, beta = 0
+NOISE_STABLE = 5  # a = alpha, b = scale              [2]  Chambers-Mallows-Stuck, beta = 0:
+#   b sin(a V)/cos V (cos((1-a) V)/(W cos V))^((1-a)/a), V = pi (u1 - 1/2), W = -ln u2
 NOISE_SHIFTED_EXP = 6  # (no parameters)              [1]  -ln u - 1
 NOISE_P_LEN = 5
 

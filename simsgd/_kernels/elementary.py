@@ -18,9 +18,13 @@ use only integer bit operations, multiply-add and selects.
   ``cos(theta)``, ``-sin(theta)`` or ``-cos(theta)`` for q = 0, 1, 2. Both are Taylor
   polynomials on ``|theta| <= pi/4`` (degrees 16 and 15, truncation below 5e-17 relative),
   and a select picks one, so the lane loop has no branch.
-  Error within 2 ulp of the exact value, also near its zeros (tested). ``vsin2pi(u)`` is
-  its sine twin; the stable sampler writes its angles as ``2 pi u`` to use both.
-  ``vsincos2pi(u)`` gives both from ``vcos2pi``'s reduction (Box-Muller's pair).
+  Error within 2 ulp of the exact value, also near its zeros (tested).
+- ``vsincos2pi(u)``: ``(sin(2 pi u), cos(2 pi u))`` from one reduction and fdlibm's
+  minimax kernels with fused multiply-adds (``fma``), within 1.8 ulp; the stable sampler
+  and the Gaussian law's Box-Muller pairs use it. ``vexp_estrin`` is ``vexp`` with its
+  polynomial in Estrin's form with fused multiply-adds (within 2 ulp). The older
+  ``vcos2pi``/``vexp`` stay where a stream was defined with them (1-D Gaussian, Pareto),
+  so that those streams do not change.
 
 These are the only functions in the kernels that may differ from libm, by ulps; the
 NumPy reference in the tests uses libm and agrees to 1e-12.
@@ -161,37 +165,100 @@ def _sincos_small(th):
 
 
 @nb.njit(**_INLINE)
-def vsincos2pi(u):
-    """``(sin(2 pi u), cos(2 pi u))`` in plain arithmetic, from one reduction (see the
-    module docstring): with ``a = |t|``, ``cos(2 pi a)`` is ``c, -s, -c`` and
-    ``sin(2 pi a)`` is ``s, c, -s`` of theta for q = 0, 1, 2, and ``sin`` takes the sign
-    of ``t``. Box-Muller's pair uses both; the cosine is :func:`vcos2pi` exactly."""
+def vcos2pi(u):
+    """``cos(2 pi u)`` in plain arithmetic (see the module docstring)."""
     t = u - ((u + _SHIFT) - _SHIFT)          # u - round(u), exact, in [-1/2, 1/2]
     a = abs(t)
     qf = (4.0 * a + _SHIFT) - _SHIFT         # round(4a) in {0, 1, 2}
     s, c = _sincos_small(_TWO_PI * (a - 0.25 * qf))   # |theta| <= pi/4
-    cres = -s if qf == 1.0 else c
-    cres = -c if qf == 2.0 else cres
-    sres = c if qf == 1.0 else s
-    sres = -s if qf == 2.0 else sres
-    return (sres if t >= 0.0 else -sres), cres
+    res = -s if qf == 1.0 else c
+    return -c if qf == 2.0 else res
+
+
+_SHIFT_BITS = 0x4338000000000000  # the bits of 1.5 * 2^52 (_SHIFT)
+
+
+@intrinsic
+def fma(typingctx, x, y, z):
+    """``x * y + z`` with one rounding (LLVM's ``llvm.fma``: one instruction that vectorises
+    on FMA hardware, a libm call elsewhere). numba does not contract ``x * y + z`` by itself
+    (no fast-math), and a fused multiply-add halves the instructions of a polynomial."""
+    if not all(isinstance(v, types.Float) for v in (x, y, z)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.fma(*[context.cast(builder, v, t, types.float64)
+                             for v, t in zip(args, signature.args)])
+
+    return types.float64(types.float64, types.float64, types.float64), codegen
+
+
+# fdlibm's minimax coefficients on |x| <= pi/4 (k_sin.c, k_cos.c): sin x = x + x z S(z) and
+# cos x = 1 - z/2 + z^2 C(z), z = x^2, each within 2^-58 of the function
+_S1, _S2, _S3 = -1.66666666666666324348e-01, 8.33333333332248946124e-03, -1.98412698298579493134e-04
+_S4, _S5, _S6 = 2.75573137070700676789e-06, -2.50507602534068634195e-08, 1.58969099521155010221e-10
+_C1, _C2, _C3 = 4.16666666666666019037e-02, -1.38888888888741095749e-03, 2.48015872894767294178e-05
+_C4, _C5, _C6 = -2.75573143513906633035e-07, 2.08757232129817482790e-09, -1.13596475577881948265e-11
 
 
 @nb.njit(**_INLINE)
-def vcos2pi(u):
-    """``cos(2 pi u)`` in plain arithmetic (see the module docstring); LLVM drops the
-    sine's selects."""
-    return vsincos2pi(u)[1]
+def _sincos_minimax(x):
+    """``(sin x, cos x)`` for ``|x| <= pi/4``: fdlibm's kernels (degrees 13 and 14, less
+    than 1 ulp), their polynomials in Estrin's scheme with fused multiply-adds, and the
+    cosine summed as fdlibm does, ``w + ((1 - w) - z/2 + z^2 C(z))`` with ``w = 1 - z/2``."""
+    z = x * x
+    z2 = z * z
+    z4 = z2 * z2
+    sp = fma(fma(_S6, z, _S5), z4, fma(fma(_S4, z, _S3), z2, fma(_S2, z, _S1)))
+    cp = fma(fma(_C6, z, _C5), z4, fma(fma(_C4, z, _C3), z2, fma(_C2, z, _C1)))
+    hz = 0.5 * z
+    w = 1.0 - hz
+    return fma(x * z, sp, x), w + fma(z2, cp, (1.0 - w) - hz)
 
 
 @nb.njit(**_INLINE)
-def vsin2pi(u):
-    """``sin(2 pi u)`` in plain arithmetic: the same exact reduction with the sign kept,
+def vsincos2pi(u):
+    """``(sin(2 pi u), cos(2 pi u))`` from one exact reduction, as in ``vsin2pi``:
     ``t = u - round(u)``, ``q = round(4t)`` in {-2, ..., 2}, ``r = t - q/4``, and
-    ``sin(q pi/2 + theta)`` is ``sin``, ``cos``, ``-sin`` or ``-cos`` of theta."""
+    ``sin``/``cos`` of ``q pi/2 + theta`` are +-sin or +-cos of ``theta = 2 pi r``, from
+    one pair of polynomials (:func:`_sincos_minimax`). The integer ``q`` is read from the
+    bits of ``4t + 1.5 2^52``: odd ``q`` swaps sin and cos, bit 1 of ``q`` negates the
+    sine and bit 1 of ``q + 1`` the cosine (sign flips, not selects)."""
     t = u - ((u + _SHIFT) - _SHIFT)
-    qf = (4.0 * t + _SHIFT) - _SHIFT
-    s, c = _sincos_small(_TWO_PI * (t - 0.25 * qf))
-    res = c if qf == 1.0 else s
-    res = -c if qf == -1.0 else res
-    return -s if abs(qf) == 2.0 else res
+    t4 = 4.0 * t + _SHIFT
+    q = f64_bits(t4) - _SHIFT_BITS
+    s, c = _sincos_minimax(_TWO_PI * (t - 0.25 * (t4 - _SHIFT)))
+    swap = (q & 1) != 0
+    sn = bits_f64(f64_bits(c if swap else s) ^ ((q & 2) << 62))
+    cs = bits_f64(f64_bits(s if swap else c) ^ (((q + 1) & 2) << 62))
+    return sn, cs
+
+
+@nb.njit(**_INLINE)
+def vexp_estrin(y):
+    """``vexp`` (``elementary``) with its degree-13 Taylor polynomial in Estrin's scheme
+    with fused multiply-adds (4 dependent steps instead of 13), and ``k`` read from the
+    bits of the rounded ``y / ln2 + 1.5 2^52`` instead of a float-to-int conversion."""
+    yc = min(max(y, _EXP_MIN), _EXP_MAX)
+    t = fma(yc, _INV_LN2, _SHIFT)
+    kf = t - _SHIFT
+    r = fma(kf, -_LN2_LO, fma(kf, -_LN2_HI, yc))
+    r2 = r * r
+    r4 = r2 * r2
+    r8 = r4 * r4
+    p01 = 1.0 + r
+    p23 = fma(1.0 / 6.0, r, 0.5)
+    p45 = fma(1.0 / 120.0, r, 1.0 / 24.0)
+    p67 = fma(1.0 / 5040.0, r, 1.0 / 720.0)
+    p89 = fma(1.0 / 362880.0, r, 1.0 / 40320.0)
+    p1011 = fma(1.0 / 39916800.0, r, 1.0 / 3628800.0)
+    p1213 = fma(1.0 / 6227020800.0, r, 1.0 / 479001600.0)
+    lo = fma(fma(p67, r2, p45), r4, fma(p23, r2, p01))
+    hi = fma(p1213, r4, fma(p1011, r2, p89))
+    p = fma(hi, r8, lo)
+    k = f64_bits(t) - _SHIFT_BITS      # |k| <= 1024: t = 1.5 2^52 + k exactly
+    k1 = k >> 1
+    k2 = k - k1
+    res = p * bits_f64((k1 + 1023) << 52) * bits_f64((k2 + 1023) << 52)
+    res = np.inf if y > _EXP_MAX else res
+    return 0.0 if y < _EXP_MIN else res

@@ -32,7 +32,7 @@ import numba as nb
 import numpy as np
 
 from . import codes as C
-from .elementary import vcos2pi, vexp, vlog, vsin2pi, vsincos2pi
+from .elementary import vcos2pi, vexp, vexp_estrin, vlog, vsincos2pi
 from .rng import seed_state, sign_bit, u01, xoshiro_next
 
 LANES = 32
@@ -65,10 +65,11 @@ def draw_gaussian(a, b, c, s0, s1, s2, s3):
 
 @nb.njit(**_INLINE)
 def draw_gaussian_pair(a, s0, s1, s2, s3):
-    """Box-Muller, both branches (two words, two normals): ``rad cos(2 pi u2)`` (exactly
-    :func:`draw_gaussian`'s value) and ``rad sin(2 pi u2)``. The Gaussian law draws the
+    """Box-Muller, both branches (two words, two normals): ``rad cos(2 pi u2)`` and
+    ``rad sin(2 pi u2)`` from one ``vsincos2pi`` (its cosine can differ from
+    :func:`draw_gaussian`'s ``vcos2pi`` by an ulp or two). The Gaussian law draws the
     coordinates ``(2k, 2k+1)`` of a vector in d >= 2 this way: half the words, logs and
-    square roots per normal (W2's step is ~90% this draw)."""
+    square roots per normal (W2's step was ~90% this draw)."""
     r, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
     r2, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
     rad = a * math.sqrt(-2.0 * vlog(u01(r)))
@@ -108,22 +109,39 @@ COS_HALF_PI = 6.123233995736766e-17  # math.cos(math.pi / 2)
 
 @nb.njit(**_INLINE)
 def draw_stable(a, b, c, s0, s1, s2, s3):
-    """Chambers-Mallows-Stuck, beta = 0 (two words). ``W = -ln U2`` is floored at 2^-53:
-    it is 0 only for U2 = 1 (probability 2^-53), where the formula would divide by 0."""
+    """Chambers-Mallows-Stuck, beta = 0 (two words), written with one log of a ratio and
+    one exp::
+
+        X = sin(a V) / cos V * (cos((1 - a) V) / (W cos V)) ** ((1 - a) / a)
+
+    which is the textbook ``sin(a V) / cos(V)^(1/a) * (cos((1 - a) V) / W)^((1 - a)/a)``
+    (``-1/a = -1 - (1 - a)/a``). ``cos((1 - a) V) = cos V cos aV + sin V sin aV`` reuses
+    the two angles' sines and cosines (both terms are >= 0 for a <= 1; for 1 < a < 2 the
+    result is >= cos((a - 1) pi/2) > 0, and at a = 2 both terms are multiples of cos V), so
+    a draw costs two sin/cos evaluations, two logs, one exp and two divisions, against
+    three, three, two and three (and a branch on a = 1) for the textbook form. At a = 1
+    the exponent is 0, the factor is exactly 1 and ``X = sin V / cos V = tan V``.
+    ``W = -ln U2`` is floored at 2^-53: it is 0 only for U2 = 1 (probability 2^-53), where
+    the formula would divide by 0.
+
+    Stream break (deliberate): this form, ``vsincos2pi`` and ``vexp_estrin`` replaced the
+    textbook form with ``vsin2pi``/``vcos2pi``/``vexp``, so every draw changed by a few
+    ulps (alpha = 1 included); the two words a draw consumes did not change."""
     r, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
     r2, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
     # V = pi (U - 1/2) = 2 pi y: every angle is 2 pi times a multiple of y, so the
-    # plain-arithmetic vsin2pi/vcos2pi apply and the lane loop has no libm call
+    # plain-arithmetic vsincos2pi applies and the lane loop has no libm call
     # cos V = 0 exactly at U = 1 (probability 2^-53): floor it at cos(fl(pi/2)), the value
-    # libm gave there before, so that the draw stays finite
+    # libm gave there before, so that the draw stays finite; cos((1 - a) V) likewise
     y = 0.5 * (u01(r) - 0.5)
-    cv = max(vcos2pi(y), COS_HALF_PI)
-    if a == 1.0:
-        return b * vsin2pi(y) / cv, s0, s1, s2, s3
+    sv, cv = vsincos2pi(y)
+    cv = max(cv, COS_HALF_PI)
+    sa, ca = vsincos2pi(a * y)
+    c3 = max(cv * ca + sv * sa, COS_HALF_PI)
     w = max(-vlog(u01(r2)), TWO_M53)
-    head = vsin2pi(a * y) / vexp(vlog(cv) / a)
-    tail = vexp(((1.0 - a) / a) * vlog(max(vcos2pi((1.0 - a) * y), COS_HALF_PI) / w))
-    return b * head * tail, s0, s1, s2, s3
+    # c3 / (w cv) is within [2^-60, 2^108]: a normal number, as vlog needs
+    tail = vexp_estrin(((1.0 - a) / a) * vlog(c3 / (w * cv)))
+    return b * (sa / cv) * tail, s0, s1, s2, s3
 
 
 @nb.njit(**_INLINE)

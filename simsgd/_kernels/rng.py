@@ -17,6 +17,8 @@ uniforms to a plain NumPy reference of every recursion.
 import numba as nb
 import numpy as np
 
+from .elementary import bits_f64
+
 SEED_MULT = np.uint64(0xD1B54A32D192ED03)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -71,14 +73,23 @@ def xoshiro_next(s0, s1, s2, s3):
 
 @nb.njit(**_INLINE)
 def u01(r):
-    """Uniform on (0, 1] from the top 53 bits of ``r``; never 0, so ``log`` is finite."""
-    return float((r >> np.uint64(11)) + np.uint64(1)) * TWO_M53
+    """Uniform on (0, 1] from the top 53 bits of ``r``, ``((r >> 11) + 1) 2^-53``; never 0,
+    so ``log`` is finite.
+
+    Built from bits, without an integer-to-float conversion (AVX2 has none for 64-bit
+    integers, so LLVM converted lane by lane): the top 52 bits ``m = r >> 12`` as a
+    mantissa give ``bits(1 + m 2^-52) - 1 = m 2^-52`` exactly, and bit 11 adds ``2^-52``
+    or ``2^-53`` (the ``+ 1``); the sum is a multiple of ``2^-53`` in (0, 1], so it is
+    exact too: the same value as the conversion (tested)."""
+    hi = bits_f64(np.int64(r >> np.uint64(12)) | 0x3FF0000000000000) - 1.0
+    return hi + (2.0**-52 if (r >> np.uint64(11)) & np.uint64(1) else 2.0**-53)
 
 
 @nb.njit(**_INLINE)
 def sign_bit(r):
-    """-1.0 if the lowest bit of ``r`` is set, else +1.0 (the bit ``u01`` does not use)."""
-    return 1.0 - 2.0 * float(r & np.uint64(1))
+    """-1.0 if the lowest bit of ``r`` is set, else +1.0 (the bit ``u01`` does not use):
+    the bit moved into the sign of 1.0, without a conversion (as in ``u01``)."""
+    return bits_f64(np.int64((r & np.uint64(1)) << np.uint64(63)) | 0x3FF0000000000000)
 
 
 # --------------------------------------------------------------------------------------

@@ -266,10 +266,16 @@ class Stable(NoiseModel):
 
         V = pi * (u1 - 0.5)          # uniform on (-pi/2, pi/2]
         W = -log(u2)                 # Exp(1)
-        X = sin(alpha V) / cos(V) ** (1/alpha) * (cos(V - alpha V) / W) ** ((1 - alpha)/alpha)
-                                     # alpha != 1
-        X = tan(V)                   # alpha == 1
+        k = (1 - alpha) / alpha
+        X = sin(alpha V) / cos(V) * (cos(V - alpha V) / (W cos(V))) ** k
         xi = s * X
+
+    This is the textbook ``sin(alpha V) / cos(V) ** (1/alpha) * (cos(V - alpha V) / W) ** k``
+    (as ``-1/alpha = -1 - k``), in the form the kernel evaluates with one log and one exp;
+    at ``alpha = 1`` (``k = 0``) it is ``tan(V) = sin(V) / cos(V)`` exactly. (The kernel
+    evaluated the textbook form, with an ``alpha == 1`` branch, until this form replaced it
+    together with new sin/cos/exp polynomials: every kernel draw changed by a few ulps,
+    ``alpha = 1`` included; the two words a draw consumes did not change.)
 
     ``u2 = 1`` (probability :math:`2^{-53}`) gives ``W = 0``, hence ``X = 0`` for
     :math:`\alpha > 1` and an infinite ``X`` for :math:`\alpha < 1`; the kernel floors
@@ -322,13 +328,11 @@ class Stable(NoiseModel):
         w = -np.log(u2)
         # cos V = sin(pi U) = sin(pi (1 - U)), exact arguments (1 - U is exact for U > 1/2):
         # np.cos(v) loses relative accuracy near V = pi/2, where the kernel's exactly
-        # reduced vcos2pi does not; floored at cos(fl(pi/2)) as the kernel does at U = 1
+        # reduced vsincos2pi does not; floored at cos(fl(pi/2)) as the kernel does at U = 1
         cv = np.maximum(np.where(u1 > 0.5, np.sin(np.pi * (1.0 - u1)), np.sin(np.pi * u1)),
                         np.cos(np.pi / 2))
-        if a == 1.0:
-            x = np.sin(v) / cv
-        else:
-            x = np.sin(a * v) / cv ** (1.0 / a) * (np.cos(v - a * v) / w) ** ((1.0 - a) / a)
+        # the kernel's form (see the class docstring): k = 0 at a = 1 gives sin(v) / cv
+        x = np.sin(a * v) / cv * (np.cos(v - a * v) / (w * cv)) ** ((1.0 - a) / a)
         return self.scale * x
 
 
