@@ -124,18 +124,6 @@ SAMPLERS = {C.NOISE_GAUSSIAN: "draw_gaussian", C.NOISE_PARETO: "draw_pareto",
 
 
 @nb.njit(**_INLINE)
-def noise_draw(kind, a, b, c, s0, s1, s2, s3):
-    """One draw of the original laws (the fused 1-D step, where ``kind`` is constant)."""
-    if kind == C.NOISE_PARETO:
-        return draw_pareto(a, b, c, s0, s1, s2, s3)
-    if kind == C.NOISE_GAUSSIAN:
-        return draw_gaussian(a, b, c, s0, s1, s2, s3)
-    if kind == C.NOISE_COMPOUND:
-        return draw_compound(a, b, c, s0, s1, s2, s3)
-    return 0.0, s0, s1, s2, s3
-
-
-@nb.njit(**_INLINE)
 def clamp(v, lo, hi):
     """``min(max(v, lo), hi)``; exact for infinite ``v``."""
     return min(max(v, lo), hi)
@@ -338,14 +326,18 @@ def _module_source(structure, user=False):
     line = ("LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS = "
             + ", ".join(str(int(c)) for c in structure) + "\n")
     src = src.replace(_MARK, line)
-    # one lane loop per law (a copy of the marked block), and the dispatch over them
+    # one lane loop per law (a copy of the marked block), and the dispatch over them; a
+    # module with a constant law gets only that law's (numba would compile every lane loop
+    # the dispatch names, and they were most of a specialised module's compile time)
     head, rest = src.split(_LANES_BEGIN)
     block, tail = rest.split(_LANES_END)
-    copies = [block.replace("SAMPLER", name) for name in SAMPLERS.values()]
+    noise = int(structure[1])
+    laws = [(code, name) for code, name in SAMPLERS.items() if noise in (C.DYN, code)]
+    copies = [block.replace("SAMPLER", name) for _, name in laws]
     dispatch = "".join(
         f"    {'if' if i == 0 else 'elif'} noise == {code}:\n"
         f"        _lanes_{name}(S, F, row, a, b, c, clip, radius)\n"
-        for i, (code, name) in enumerate(SAMPLERS.items()))
+        for i, (code, name) in enumerate(laws)) or _DISPATCH
     src = head + "".join(copies) + tail.replace(_DISPATCH, dispatch, 1)
     if user:  # user functions are globals of the module: nothing can be cached on disk
         src = src.replace("\nJIT = _JIT\n", "\nJIT = dict(_JIT, cache=False)\n")
