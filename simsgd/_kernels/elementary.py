@@ -32,9 +32,12 @@ from numba import types
 from numba.extending import intrinsic
 
 _JIT = dict(nogil=True, cache=True, error_model="numpy")
-# small scalar helpers are inlined in numba IR, so the lane loops that call them
-# contain no calls and LLVM can vectorise them
-_INLINE = dict(inline="always", nogil=True, cache=True, error_model="numpy")
+# Leaf helpers of the lane loops: compiled once as ordinary functions, which LLVM inlines
+# into the lane loops that call them (they are small and call nothing), so those loops
+# still contain no calls and vectorise. Inlining them in numba IR instead (inline='always')
+# re-ran numba's front end, typing and lowering at every call site: most of a kernel's
+# cold compile time (benchmarks/compile_profile.py).
+_LEAF = _JIT
 
 
 @intrinsic
@@ -73,7 +76,7 @@ _LG7 = 1.479819860511658591e-01
 _SQRT2_BITS_HI = 0x3FF6A09E  # high word of sqrt(2)
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def vlog(u):
     """Natural log of a finite ``u > 0`` (normal numbers), in plain arithmetic."""
     bits = f64_bits(u)
@@ -101,7 +104,7 @@ _EXP_MAX = 709.782712893384
 _EXP_MIN = -708.3964185322641  # below this, 2^k would be subnormal: flush to 0
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def vexp(y):
     """``exp(y)`` in plain arithmetic; ``inf`` above 709.78, ``0`` below -708.4."""
     yc = min(max(y, _EXP_MIN), _EXP_MAX)
@@ -135,7 +138,7 @@ def vexp(y):
 _TWO_PI = 6.283185307179586
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def _sincos_small(th):
     """``(sin th, cos th)`` for ``|th| <= pi/4``: Taylor polynomials of degrees 15 and 16
     in Horner form on ``th^2`` (truncation below 5e-17 relative)."""
@@ -159,7 +162,7 @@ def _sincos_small(th):
     return th - th * z * s, c
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def vcos2pi(u):
     """``cos(2 pi u)`` in plain arithmetic (see the module docstring)."""
     t = u - ((u + _SHIFT) - _SHIFT)          # u - round(u), exact, in [-1/2, 1/2]
@@ -170,7 +173,7 @@ def vcos2pi(u):
     return -c if qf == 2.0 else res
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def vsin2pi(u):
     """``sin(2 pi u)`` in plain arithmetic: the same exact reduction with the sign kept,
     ``t = u - round(u)``, ``q = round(4t)`` in {-2, ..., 2}, ``r = t - q/4``, and

@@ -24,9 +24,12 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 TWO_M53 = 1.0 / 9007199254740992.0
 
 _JIT = dict(nogil=True, cache=True, error_model="numpy")
-# small scalar helpers are inlined in numba IR, so the lane loops that call them
-# contain no calls and LLVM can vectorise them
-_INLINE = dict(inline="always", nogil=True, cache=True, error_model="numpy")
+# Leaf helpers of the lane loops: compiled once as ordinary functions, which LLVM inlines
+# into the lane loops that call them (they are small and call nothing), so those loops
+# still contain no calls and vectorise. Inlining them in numba IR instead (inline='always')
+# re-ran numba's front end, typing and lowering at every call site: most of a kernel's
+# cold compile time (benchmarks/compile_profile.py).
+_LEAF = _JIT
 
 
 @nb.njit(**_JIT)
@@ -50,12 +53,12 @@ def seed_state(seed, index):
     return a, b, c, d
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def rotl(x, k):
     return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def xoshiro_next(s0, s1, s2, s3):
     """One xoshiro256** step: return ``(output, s0, s1, s2, s3)``."""
     r = rotl(s1 * np.uint64(5), 7) * np.uint64(9)
@@ -69,13 +72,13 @@ def xoshiro_next(s0, s1, s2, s3):
     return r, s0, s1, s2, s3
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def u01(r):
     """Uniform on (0, 1] from the top 53 bits of ``r``; never 0, so ``log`` is finite."""
     return float((r >> np.uint64(11)) + np.uint64(1)) * TWO_M53
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def sign_bit(r):
     """-1.0 if the lowest bit of ``r`` is set, else +1.0 (the bit ``u01`` does not use)."""
     return 1.0 - 2.0 * float(r & np.uint64(1))
