@@ -32,7 +32,7 @@ import numpy as np
 from simsgd._kernels import codes as C
 from simsgd._kernels.elementary import vexp, vlog
 from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, _HI, _INLINE, _JIT,
-                                    _K, _LO, _NROWS, _ST, _TMP, clamp, doublewell_grad0, draw_compound,
+                                    _K, _LO, _NROWS, _ST, _TMP, SPECIALISED_1D, clamp, doublewell_grad0, draw_compound,
                                     draw_gaussian, draw_pareto, draw_shifted_exp, draw_stable,
                                     draw_student_t, floyd_batch, multiwell_grad,
                                     quadratic_grad, transform1, vsinh, vtanh,
@@ -146,6 +146,11 @@ def _step_1d_absent(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
 
 # a module that cannot fuse never compiles the fused step (it would only add compile time)
 step_1d = _step_1d_fused if FUSED else _step_1d_absent
+# a structure specialised for d = 1 alone (kernel.SPECIALISED_1D) never compiles the phased
+# step either: choose_structure sends its codes in d >= 2 to the generic kernel
+ONE_D_ONLY = (LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS) in SPECIALISED_1D
+_ON_MULTI = not ONE_D_ONLY
+assert FUSED or not ONE_D_ONLY
 
 # Which components this module can meet, indexed by code: every one in the generic module,
 # only its own in a specialised one. The lane-loop functions (_grad_lanes,
@@ -926,6 +931,8 @@ def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB):
 def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
            start, end, out_status, out_step, out_x, obs_p, out_obs, stop_p, out_rec, cancel):
     d = x0.shape[1]
+    if ONE_D_ONLY and d != 1:
+        raise ValueError("this kernel module serves d = 1 only (kernel.SPECIALISED_1D)")
     # private copies of the parameter arrays: the phase functions still take an atomic
     # incref/decref per array argument (see DISPATCH); on arrays shared by the threads
     # each would bounce a cache line between the cores
@@ -964,7 +971,7 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
         for _ in range(CHECK):
             if FUSED and d == 1:
                 step_1d(S, F, land_p, noise_p, opt_p, n_steps, diverge_at)
-            else:
+            elif _ON_MULTI:
                 step_multi(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps,
                            diverge_at, sel, gbuf)
             if _ON_OCCUPANCY and obs == C.OBS_OCCUPANCY:
