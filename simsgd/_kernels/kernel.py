@@ -24,13 +24,14 @@ import math
 import os
 import sys
 import tempfile
+import types
 
 import numba as nb
 import numpy as np
 
 from . import codes as C
-from .elementary import vcos2pi, vexp, vlog, vsin2pi
-from .rng import seed_state, sign_bit, u01, xoshiro_next
+from .elementary import _sincos_small, vcos2pi, vexp, vlog, vsin2pi
+from .rng import rotl, seed_state, sign_bit, u01, xoshiro_next
 
 LANES = 32
 CHECK = 8
@@ -115,6 +116,31 @@ def draw_shifted_exp(a, b, c, s0, s1, s2, s3):
     """``-ln U - 1`` (one word)."""
     r, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
     return -vlog(u01(r)) - 1.0, s0, s1, s2, s3
+
+
+def _inline_twin(fn, calls):
+    """An inline='always' copy of the jitted ``fn`` whose globals named in ``calls`` are
+    replaced (by other twins). Not cached on disk: numba inlines it in IR at each call."""
+    py = fn.py_func
+    env = dict(py.__globals__)
+    env.update(calls)
+    twin = types.FunctionType(py.__code__, env, py.__name__, py.__defaults__, py.__closure__)
+    twin.__qualname__ = py.__qualname__
+    return nb.njit(inline="always", nogil=True, error_model="numpy")(twin)
+
+
+# The fused 1-D step (W1, W3, the exit study) keeps the samplers inlined in numba IR down
+# to the leaf helpers, as before they became LLVM-inlined calls: its loop compiled to
+# slightly different code that way and W1 ran 1-2% slower (paired runs). Only the fused
+# step uses these twins, so numba inlines them once per specialised module.
+_rotl_i = _inline_twin(rotl, {})
+_LEAVES_I = dict(xoshiro_next=_inline_twin(xoshiro_next, dict(rotl=_rotl_i)),
+                 u01=_inline_twin(u01, {}), sign_bit=_inline_twin(sign_bit, {}),
+                 vlog=_inline_twin(vlog, {}), vexp=_inline_twin(vexp, {}),
+                 vcos2pi=_inline_twin(vcos2pi, dict(_sincos_small=_inline_twin(_sincos_small, {}))))
+FUSED_SAMPLERS = {C.NOISE_PARETO: _inline_twin(draw_pareto, _LEAVES_I),
+                  C.NOISE_GAUSSIAN: _inline_twin(draw_gaussian, _LEAVES_I),
+                  C.NOISE_COMPOUND: _inline_twin(draw_compound, _LEAVES_I)}
 
 
 # law code -> sampler name, for the per-law lane loops generated into kernel modules

@@ -32,7 +32,7 @@ import numpy as np
 from simsgd._kernels import codes as C
 from simsgd._kernels.elementary import vexp, vlog
 from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, _HI, _INLINE, _JIT,
-                                    _K, _LO, _NROWS, _ST, _TMP, SPECIALISED_1D, clamp, doublewell_grad0, draw_compound,
+                                    _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, SPECIALISED_1D, clamp, doublewell_grad0, draw_compound,
                                     draw_gaussian, draw_pareto, draw_shifted_exp, draw_stable,
                                     draw_student_t, floyd_batch, multiwell_grad,
                                     quadratic_grad, transform1, vsinh, vtanh,
@@ -84,8 +84,7 @@ def _draw_none(a, b, c, s0, s1, s2, s3):
 
 # the fused step's sampler, chosen here rather than by noise_draw's branches on NOISE:
 # numba would type and lower all three inlined samplers (compile time; same values)
-_DRAW_1D = {C.NOISE_PARETO: draw_pareto, C.NOISE_GAUSSIAN: draw_gaussian,
-            C.NOISE_COMPOUND: draw_compound}.get(NOISE, _draw_none)
+_DRAW_1D = FUSED_SAMPLERS.get(NOISE, _draw_none)
 
 
 @nb.njit(**JIT)
