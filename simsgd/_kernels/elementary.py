@@ -37,9 +37,12 @@ from numba import types
 from numba.extending import intrinsic
 
 _JIT = dict(nogil=True, cache=True, error_model="numpy")
-# small scalar helpers are inlined in numba IR, so the lane loops that call them
-# contain no calls and LLVM can vectorise them
-_INLINE = dict(inline="always", nogil=True, cache=True, error_model="numpy")
+# Leaf helpers of the lane loops: compiled once as ordinary functions, which LLVM inlines
+# into the lane loops that call them (they are small and call nothing), so those loops
+# still contain no calls and vectorise. Inlining them in numba IR instead (inline='always')
+# re-ran numba's front end, typing and lowering at every call site: most of a kernel's
+# cold compile time (benchmarks/compile_profile.py).
+_LEAF = _JIT
 
 
 @intrinsic
@@ -78,7 +81,7 @@ _LG7 = 1.479819860511658591e-01
 _SQRT2_BITS_HI = 0x3FF6A09E  # high word of sqrt(2)
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def vlog(u):
     """Natural log of a finite ``u > 0`` (normal numbers), in plain arithmetic."""
     bits = f64_bits(u)
@@ -106,7 +109,7 @@ _EXP_MAX = 709.782712893384
 _EXP_MIN = -708.3964185322641  # below this, 2^k would be subnormal: flush to 0
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def vexp(y):
     """``exp(y)`` in plain arithmetic; ``inf`` above 709.78, ``0`` below -708.4."""
     yc = min(max(y, _EXP_MIN), _EXP_MAX)
@@ -140,7 +143,7 @@ def vexp(y):
 _TWO_PI = 6.283185307179586
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def _sincos_small(th):
     """``(sin th, cos th)`` for ``|th| <= pi/4``: Taylor polynomials of degrees 15 and 16
     in Horner form on ``th^2`` (truncation below 5e-17 relative)."""
@@ -164,7 +167,7 @@ def _sincos_small(th):
     return th - th * z * s, c
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def vcos2pi(u):
     """``cos(2 pi u)`` in plain arithmetic (see the module docstring)."""
     t = u - ((u + _SHIFT) - _SHIFT)          # u - round(u), exact, in [-1/2, 1/2]
@@ -201,7 +204,7 @@ _C1, _C2, _C3 = 4.16666666666666019037e-02, -1.38888888888741095749e-03, 2.48015
 _C4, _C5, _C6 = -2.75573143513906633035e-07, 2.08757232129817482790e-09, -1.13596475577881948265e-11
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def _sincos_minimax(x):
     """``(sin x, cos x)`` for ``|x| <= pi/4``: fdlibm's kernels (degrees 13 and 14, less
     than 1 ulp), their polynomials in Estrin's scheme with fused multiply-adds, and the
@@ -216,9 +219,9 @@ def _sincos_minimax(x):
     return fma(x * z, sp, x), w + fma(z2, cp, (1.0 - w) - hz)
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def vsincos2pi(u):
-    """``(sin(2 pi u), cos(2 pi u))`` from one exact reduction, as in ``vsin2pi``:
+    """``(sin(2 pi u), cos(2 pi u))`` from one exact reduction with the sign kept:
     ``t = u - round(u)``, ``q = round(4t)`` in {-2, ..., 2}, ``r = t - q/4``, and
     ``sin``/``cos`` of ``q pi/2 + theta`` are +-sin or +-cos of ``theta = 2 pi r``, from
     one pair of polynomials (:func:`_sincos_minimax`). The integer ``q`` is read from the
@@ -234,7 +237,7 @@ def vsincos2pi(u):
     return sn, cs
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def vexp_estrin(y):
     """``vexp`` (``elementary``) with its degree-13 Taylor polynomial in Estrin's scheme
     with fused multiply-adds (4 dependent steps instead of 13), and ``k`` read from the

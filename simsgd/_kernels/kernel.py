@@ -26,14 +26,15 @@ import os
 import sys
 import tempfile
 import threading
+import types
 
 import llvmlite.binding as llvm
 import numba as nb
 import numpy as np
 
 from . import codes as C
-from .elementary import vcos2pi, vexp, vexp_estrin, vlog, vsincos2pi
-from .rng import seed_state, sign_bit, u01, xoshiro_next
+from .elementary import _sincos_small, vcos2pi, vexp, vexp_estrin, vlog, vsincos2pi
+from .rng import rotl, seed_state, sign_bit, u01, xoshiro_next
 
 LANES = 32
 CHECK = 8
@@ -151,22 +152,35 @@ def draw_shifted_exp(a, b, c, s0, s1, s2, s3):
     return -vlog(u01(r)) - 1.0, s0, s1, s2, s3
 
 
+def _inline_twin(fn, calls):
+    """An inline='always' copy of the jitted ``fn`` whose globals named in ``calls`` are
+    replaced (by other twins). Not cached on disk: numba inlines it in IR at each call."""
+    py = fn.py_func
+    env = dict(py.__globals__)
+    env.update(calls)
+    twin = types.FunctionType(py.__code__, env, py.__name__, py.__defaults__, py.__closure__)
+    twin.__qualname__ = py.__qualname__
+    return nb.njit(inline="always", nogil=True, error_model="numpy")(twin)
+
+
+# The fused 1-D step (W1, W3, the exit study) keeps the samplers inlined in numba IR down
+# to the leaf helpers, as before they became LLVM-inlined calls: its loop compiled to
+# slightly different code that way and W1 ran 1-2% slower (paired runs). Only the fused
+# step uses these twins, so numba inlines them once per specialised module.
+_rotl_i = _inline_twin(rotl, {})
+_LEAVES_I = dict(xoshiro_next=_inline_twin(xoshiro_next, dict(rotl=_rotl_i)),
+                 u01=_inline_twin(u01, {}), sign_bit=_inline_twin(sign_bit, {}),
+                 vlog=_inline_twin(vlog, {}), vexp=_inline_twin(vexp, {}),
+                 vcos2pi=_inline_twin(vcos2pi, dict(_sincos_small=_inline_twin(_sincos_small, {}))))
+FUSED_SAMPLERS = {C.NOISE_PARETO: _inline_twin(draw_pareto, _LEAVES_I),
+                  C.NOISE_GAUSSIAN: _inline_twin(draw_gaussian, _LEAVES_I),
+                  C.NOISE_COMPOUND: _inline_twin(draw_compound, _LEAVES_I)}
+
+
 # law code -> sampler name, for the per-law lane loops generated into kernel modules
 SAMPLERS = {C.NOISE_GAUSSIAN: "draw_gaussian", C.NOISE_PARETO: "draw_pareto",
             C.NOISE_COMPOUND: "draw_compound", C.NOISE_STUDENT_T: "draw_student_t",
             C.NOISE_STABLE: "draw_stable", C.NOISE_SHIFTED_EXP: "draw_shifted_exp"}
-
-
-@nb.njit(**_INLINE)
-def noise_draw(kind, a, b, c, s0, s1, s2, s3):
-    """One draw of the original laws (the fused 1-D step, where ``kind`` is constant)."""
-    if kind == C.NOISE_PARETO:
-        return draw_pareto(a, b, c, s0, s1, s2, s3)
-    if kind == C.NOISE_GAUSSIAN:
-        return draw_gaussian(a, b, c, s0, s1, s2, s3)
-    if kind == C.NOISE_COMPOUND:
-        return draw_compound(a, b, c, s0, s1, s2, s3)
-    return 0.0, s0, s1, s2, s3
 
 
 @nb.njit(**_INLINE)
@@ -364,7 +378,7 @@ GENERIC = (C.DYN,) * _STRUCT_LEN
 # runs on the generic kernel, so the built-in library needs len(SPECIALISED) + 1
 # compilations at most. Layout: (land, noise, t0..t5, stop, observer).
 _S = C.N_SLOTS - 2
-SPECIALISED = frozenset({
+SPECIALISED_1D = frozenset({
     # W1 and W3: clipped-noise SGD on the double well, exit at 0 (with occupancy for W3)
     (C.LAND_DOUBLEWELL, C.NOISE_PARETO, C.T_SCALE, 0) + (0,) * _S + (C.STOP_INTERVAL, C.OBS_NONE),
     (C.LAND_DOUBLEWELL, C.NOISE_PARETO, C.T_SCALE, 0) + (0,) * _S
@@ -375,10 +389,16 @@ SPECIALISED = frozenset({
     + (C.STOP_INTERVAL, C.OBS_NONE),
     (C.LAND_QUADRATIC, C.NOISE_COMPOUND, C.T_SCALE, C.T_CLIP_NORM) + (0,) * _S
     + (C.STOP_INTERVAL, C.OBS_NONE),
+})
+"""The specialised structures that are hot in 1-D only: their modules serve d = 1 alone
+(the fused 1-D step), and the same codes in d >= 2 run on the generic kernel (the same
+values), so these modules never compile the phased d-dimensional step, about a third of
+their compile time."""
+SPECIALISED = SPECIALISED_1D | {
     # W2: clipped SGD on a 100-d quadratic with Gaussian noise
     (C.LAND_QUADRATIC, C.NOISE_GAUSSIAN, C.T_CLIP_NORM, C.T_SCALE) + (0,) * _S
     + (C.STOP_NONE, C.OBS_NONE),
-})
+}
 
 
 def cache_dir():
@@ -408,14 +428,18 @@ def _module_source(structure, user=False):
     line = ("LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS = "
             + ", ".join(str(int(c)) for c in structure) + "\n")
     src = src.replace(_MARK, line)
-    # one lane loop per law (a copy of the marked block), and the dispatch over them
+    # one lane loop per law (a copy of the marked block), and the dispatch over them; a
+    # module with a constant law gets only that law's (numba would compile every lane loop
+    # the dispatch names, and they were most of a specialised module's compile time)
     head, rest = src.split(_LANES_BEGIN)
     block, tail = rest.split(_LANES_END)
-    copies = [block.replace("SAMPLER", name) for name in SAMPLERS.values()]
+    noise = int(structure[1])
+    laws = [(code, name) for code, name in SAMPLERS.items() if noise in (C.DYN, code)]
+    copies = [block.replace("SAMPLER", name) for _, name in laws]
     dispatch = "".join(
         f"    {'if' if i == 0 else 'elif'} noise == {code}:\n"
         f"        _lanes_{name}(S, F, row, a, b, c, clip, radius)\n"
-        for i, (code, name) in enumerate(SAMPLERS.items()))
+        for i, (code, name) in enumerate(laws)) or _DISPATCH
     src = head + "".join(copies) + tail.replace(_DISPATCH, dispatch, 1)
     if user:  # user functions are globals of the module: nothing can be cached on disk
         src = src.replace("\nJIT = _JIT\n", "\nJIT = dict(_JIT, cache=False)\n")
@@ -473,10 +497,13 @@ def get_kernel(structure):
     return kern
 
 
-def choose_structure(codes, radial):
-    """The specialised structure when ``codes`` is a hot path, else :data:`GENERIC`."""
+def choose_structure(codes, radial, dim):
+    """The specialised structure when ``codes`` in dimension ``dim`` is a hot path, else
+    :data:`GENERIC`."""
     codes = tuple(int(c) for c in codes)
-    return codes if (codes in SPECIALISED and not radial) else GENERIC
+    if radial or codes not in SPECIALISED or (dim != 1 and codes in SPECIALISED_1D):
+        return GENERIC
+    return codes
 
 
 def user_kernel(structure, value_fn, grad_fn):

@@ -26,9 +26,12 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 TWO_M53 = 1.0 / 9007199254740992.0
 
 _JIT = dict(nogil=True, cache=True, error_model="numpy")
-# small scalar helpers are inlined in numba IR, so the lane loops that call them
-# contain no calls and LLVM can vectorise them
-_INLINE = dict(inline="always", nogil=True, cache=True, error_model="numpy")
+# Leaf helpers of the lane loops: compiled once as ordinary functions, which LLVM inlines
+# into the lane loops that call them (they are small and call nothing), so those loops
+# still contain no calls and vectorise. Inlining them in numba IR instead (inline='always')
+# re-ran numba's front end, typing and lowering at every call site: most of a kernel's
+# cold compile time (benchmarks/compile_profile.py).
+_LEAF = _JIT
 
 
 @nb.njit(**_JIT)
@@ -52,12 +55,12 @@ def seed_state(seed, index):
     return a, b, c, d
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def rotl(x, k):
     return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def xoshiro_next(s0, s1, s2, s3):
     """One xoshiro256** step: return ``(output, s0, s1, s2, s3)``."""
     r = rotl(s1 * np.uint64(5), 7) * np.uint64(9)
@@ -71,7 +74,7 @@ def xoshiro_next(s0, s1, s2, s3):
     return r, s0, s1, s2, s3
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def u01(r):
     """Uniform on (0, 1] from the top 53 bits of ``r``, ``((r >> 11) + 1) 2^-53``; never 0,
     so ``log`` is finite.
@@ -85,7 +88,7 @@ def u01(r):
     return hi + (2.0**-52 if (r >> np.uint64(11)) & np.uint64(1) else 2.0**-53)
 
 
-@nb.njit(**_INLINE)
+@nb.njit(**_LEAF)
 def sign_bit(r):
     """-1.0 if the lowest bit of ``r`` is set, else +1.0 (the bit ``u01`` does not use):
     the bit moved into the sign of 1.0, without a conversion (as in ``u01``)."""

@@ -32,10 +32,10 @@ import numpy as np
 from simsgd._kernels import codes as C
 from simsgd._kernels.elementary import vexp, vlog
 from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, _HI, _INLINE, _JIT,
-                                    _K, _LO, _NROWS, _ST, _TMP, clamp, doublewell_grad0, draw_compound,
-                                    draw_gaussian, draw_gaussian_pair, draw_pareto, draw_shifted_exp,
-                                    draw_stable, draw_student_t, floyd_batch, multiwell_grad,
-                                    noise_draw,
+                                    _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, SPECIALISED_1D, clamp,
+                                    doublewell_grad0, draw_compound, draw_gaussian,
+                                    draw_gaussian_pair, draw_pareto, draw_shifted_exp, draw_stable,
+                                    draw_student_t, floyd_batch, multiwell_grad,
                                     quadratic_grad, transform1, vsinh, vtanh,
                                     wells_component_grad, wells_component_value)
 from simsgd._kernels.rng import seed_state
@@ -78,6 +78,16 @@ FUSED = (LAND in (C.LAND_QUADRATIC, C.LAND_DOUBLEWELL, C.LAND_MULTIWELL)
          and all(t in (C.T_NONE, C.T_SCALE, C.T_CLIP_NORM, C.T_CLIP_COORD) for t in (T0, T1, T2, T3)))
 
 
+@nb.njit(**_INLINE)
+def _draw_none(a, b, c, s0, s1, s2, s3):
+    return 0.0, s0, s1, s2, s3
+
+
+# the fused step's sampler, chosen here rather than by noise_draw's branches on NOISE:
+# numba would type and lower all three inlined samplers (compile time; same values)
+_DRAW_1D = FUSED_SAMPLERS.get(NOISE, _draw_none)
+
+
 @nb.njit(**JIT)
 def _step_1d_fused(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
     """One fused step of a 1-D specialised structure (one lane loop, constants only)."""
@@ -94,16 +104,15 @@ def _step_1d_fused(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
         # the generator words are read and written here, not in a helper taking S: an
         # array argument to an inlined helper costs refcount calls in the lane loop,
         # which stopped it vectorising (W1 fell from ~100 M to 45 M steps/s)
-        xi, s0, s1, s2, s3 = noise_draw(NOISE, na, nb_, nc, S[j], S[L + j], S[2 * L + j],
-                                        S[3 * L + j])
+        xi, s0, s1, s2, s3 = _DRAW_1D(na, nb_, nc, S[j], S[L + j], S[2 * L + j], S[3 * L + j])
         S[j] = s0
         S[L + j] = s1
         S[2 * L + j] = s2
         S[3 * L + j] = s3
         x = F[j]
-        if LAND == C.LAND_QUADRATIC:
+        if _ON_QUADRATIC:  # LAND == C.LAND_QUADRATIC (numba prunes bool globals)
             gr = quadratic_grad(qa, qm, x)
-        elif LAND == C.LAND_DOUBLEWELL:
+        elif _ON_DOUBLEWELL:
             gr = doublewell_grad0(x)
         else:
             gr = multiwell_grad(crit, n_crit, x)
@@ -137,6 +146,11 @@ def _step_1d_absent(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
 
 # a module that cannot fuse never compiles the fused step (it would only add compile time)
 step_1d = _step_1d_fused if FUSED else _step_1d_absent
+# a structure specialised for d = 1 alone (kernel.SPECIALISED_1D) never compiles the phased
+# step either: choose_structure sends its codes in d >= 2 to the generic kernel
+ONE_D_ONLY = (LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS) in SPECIALISED_1D
+_ON_MULTI = not ONE_D_ONLY
+assert FUSED or not ONE_D_ONLY
 
 # Which components this module can meet, indexed by code: every one in the generic module,
 # only its own in a specialised one. The lane-loop functions (_grad_lanes,
@@ -146,6 +160,33 @@ step_1d = _step_1d_fused if FUSED else _step_1d_absent
 _LAND_ON = tuple(LAND == C.DYN or LAND == k for k in range(C.LAND_USER + 1))
 _T_ON = tuple(C.DYN in (T0, T1, T2, T3, T4, T5) or k in (T0, T1, T2, T3, T4, T5)
               for k in range(C.T_BB + 1))
+# The same tests as plain bool globals, for numba: a branch on a bool global is removed by
+# numba's dead-branch pruning before type inference, so a specialised module never types,
+# lowers or optimises (or compiles, for a call) what its structure cannot reach. Cold
+# compile time was mostly numba's own passes over such code (benchmarks/compile_profile.py),
+# not LLVM's. A test on ``_LAND_ON[k]`` (a tuple item) is only folded later, by LLVM.
+_ON_QUADRATIC, _ON_DOUBLEWELL, _ON_MULTIWELL, _ON_QUAD_FULL, _ON_COSH, _ON_EXP = (
+    _LAND_ON[C.LAND_QUADRATIC], _LAND_ON[C.LAND_DOUBLEWELL], _LAND_ON[C.LAND_MULTIWELL],
+    _LAND_ON[C.LAND_QUAD_FULL], _LAND_ON[C.LAND_COSH], _LAND_ON[C.LAND_EXP])
+_ON_QUARTIC, _ON_LOGCOSH, _ON_LOGISTIC, _ON_EXPSQUARE = (
+    _LAND_ON[C.LAND_QUARTIC], _LAND_ON[C.LAND_LOGCOSH], _LAND_ON[C.LAND_LOGISTIC],
+    _LAND_ON[C.LAND_EXPSQUARE])
+_ON_BATCH = _LAND_ON[C.LAND_STOCH_QUAD] or _LAND_ON[C.LAND_FINITE_WELLS]
+_ON_USER = _LAND_ON[C.LAND_USER]
+_ON_GRAD_LANES = LAND == C.DYN or not (_ON_BATCH or _ON_USER)
+_ON_SCALE, _ON_CLIP_NORM, _ON_CLIP_COORD, _ON_NORMALIZE, _ON_SIGN, _ON_MOMENTUM = (
+    _T_ON[C.T_SCALE], _T_ON[C.T_CLIP_NORM], _T_ON[C.T_CLIP_COORD], _T_ON[C.T_NORMALIZE],
+    _T_ON[C.T_SIGN], _T_ON[C.T_MOMENTUM])
+_ON_SCHEDULE, _ON_ADAGRAD_NORM, _ON_NORM_RATIO = (
+    _T_ON[C.T_SCHEDULE], _T_ON[C.T_ADAGRAD_NORM], _T_ON[C.T_NORM_RATIO])
+_ON_SECANT_BB = _T_ON[C.T_SECANT] or _T_ON[C.T_BB]
+_ON_POLYAK = _T_ON[C.T_POLYAK]
+# _transform_lanes serves every transform but Polyak's
+_ON_TRANSFORM_LANES = any(_T_ON[k] for k in range(1, C.T_BB + 1) if k != C.T_POLYAK)
+_ON_OCCUPANCY = OBS in (C.DYN, C.OBS_OCCUPANCY)
+_ON_RECORD = OBS in (C.DYN, C.OBS_RECORD)
+_ON_CHECKPOINT = OBS in (C.DYN, C.OBS_CHECKPOINT)
+_ON_GAUSS_PAIR = NOISE in (C.DYN, C.NOISE_GAUSSIAN)  # Box-Muller pairs in d >= 2
 
 
 # ----------------------------------------------------------------------------------
@@ -234,12 +275,13 @@ def phase_noise(S, F, d, codes, noise_p):
             F[d * L + q] = 0.0
     elif noise_p[4] == 0.0:
         first = 0
-        if noise == C.NOISE_GAUSSIAN:
-            # Box-Muller pairs for coordinates (2k, 2k+1); an odd last coordinate (and
-            # d = 1) takes the cosine branch alone, as draw_gaussian
-            for k in range(d // 2):
-                _lanes_gaussian_pair(S, F, d + 2 * k, a, clip, L)
-            first = d - d % 2
+        if _ON_GAUSS_PAIR:
+            if noise == C.NOISE_GAUSSIAN:
+                # Box-Muller pairs for coordinates (2k, 2k+1); an odd last coordinate (and
+                # d = 1) takes the cosine branch alone, as draw_gaussian
+                for k in range(d // 2):
+                    _lanes_gaussian_pair(S, F, d + 2 * k, a, clip, L)
+                first = d - d % 2
         for cc in range(first, d):
             _draw_any(noise, S, F, d + cc, a, b, c, clip, False)
     else:
@@ -296,11 +338,11 @@ def _batch_lanes(S, F, d, land, land_p, sel):
 def phase_grad(S, F, d, codes, land_p, sel):
     """grad f(x) (or a landscape's own stochastic gradient) into the g rows [2d, 3d)."""
     land = LAND if LAND != C.DYN else codes[0]
-    if land == C.LAND_STOCH_QUAD or land == C.LAND_FINITE_WELLS:
+    if _ON_BATCH and (land == C.LAND_STOCH_QUAD or land == C.LAND_FINITE_WELLS):
         _batch_lanes(S, F, d, land, land_p, sel)
-    elif land == C.LAND_USER:
+    elif _ON_USER and land == C.LAND_USER:
         _grad_user(F, d)
-    else:
+    elif _ON_GRAD_LANES:
         _grad_lanes(F, d, land, land_p)
 
 
@@ -313,19 +355,19 @@ def _grad_lanes(F, d, land, land_p):
     """
     d = max(d, 1)  # provably non-negative row offsets: see the note above the phases
     G = 2 * d
-    if _LAND_ON[C.LAND_QUADRATIC] and land == C.LAND_QUADRATIC:
+    if _ON_QUADRATIC and land == C.LAND_QUADRATIC:
         for cc in range(d):
             a = land_p[cc]
             m = land_p[d + cc]
             for j in range(L):
                 F[(G + cc) * L + j] = quadratic_grad(a, m, F[cc * L + j])
-    elif _LAND_ON[C.LAND_DOUBLEWELL] and land == C.LAND_DOUBLEWELL:
+    elif _ON_DOUBLEWELL and land == C.LAND_DOUBLEWELL:
         # one flat loop (d * L: not unrolled, so vectorised; see the note above the
         # phases): the double well on coordinate 0, x_c itself on the others
         for q in range(d * L):
             x = F[q]
             F[G * L + q] = doublewell_grad0(x) if q < L else x
-    elif _LAND_ON[C.LAND_MULTIWELL] and land == C.LAND_MULTIWELL:
+    elif _ON_MULTIWELL and land == C.LAND_MULTIWELL:
         # multiwell_grad's product written out on land_p's critical points: the slice
         # it takes elsewhere would be an array made here, with refcount operations
         n_crit = int(land_p[0])
@@ -334,7 +376,7 @@ def _grad_lanes(F, d, land, land_p):
             for i in range(n_crit):
                 acc *= F[j] - land_p[3 + i]
             F[G * L + j] = acc
-    elif _LAND_ON[C.LAND_QUAD_FULL] and land == C.LAND_QUAD_FULL:
+    elif _ON_QUAD_FULL and land == C.LAND_QUAD_FULL:
         for cc in range(d):
             for j in range(L):
                 F[(G + cc) * L + j] = 0.0
@@ -343,14 +385,14 @@ def _grad_lanes(F, d, land, land_p):
                 m = land_p[d * d + c2]
                 for j in range(L):
                     F[(G + cc) * L + j] += a * (F[c2 * L + j] - m)
-    elif _LAND_ON[C.LAND_COSH] and land == C.LAND_COSH:
+    elif _ON_COSH and land == C.LAND_COSH:
         for q in range(d * L):
             F[G * L + q] = vsinh(F[q])
-    elif _LAND_ON[C.LAND_EXP] and land == C.LAND_EXP:
+    elif _ON_EXP and land == C.LAND_EXP:
         k = land_p[0]
         for q in range(d * L):
             F[G * L + q] = k * vexp(k * F[q])
-    elif _LAND_ON[C.LAND_QUARTIC] and land == C.LAND_QUARTIC:
+    elif _ON_QUARTIC and land == C.LAND_QUARTIC:
         R = 3 * d
         for j in range(L):
             F[(R + _TMP) * L + j] = 0.0
@@ -362,13 +404,13 @@ def _grad_lanes(F, d, land, land_p):
             a2 = land_p[cc] * land_p[cc]
             for j in range(L):
                 F[(G + cc) * L + j] = 4.0 * F[(R + _TMP) * L + j] * a2 * F[cc * L + j]
-    elif _LAND_ON[C.LAND_LOGCOSH] and land == C.LAND_LOGCOSH:
+    elif _ON_LOGCOSH and land == C.LAND_LOGCOSH:
         for q in range(d * L):
             F[G * L + q] = vtanh(F[q])
-    elif _LAND_ON[C.LAND_LOGISTIC] and land == C.LAND_LOGISTIC:
+    elif _ON_LOGISTIC and land == C.LAND_LOGISTIC:
         for q in range(d * L):
             F[G * L + q] = -1.0 / (1.0 + vexp(F[q]))
-    elif _LAND_ON[C.LAND_EXPSQUARE]:  # land == C.LAND_EXPSQUARE
+    elif _ON_EXPSQUARE:  # land == C.LAND_EXPSQUARE
         for q in range(d * L):
             F[G * L + q] = 2.0 * F[q] * vexp(F[q] * F[q])
     # the arrays stay live to this single exit, where numba then drops their references
@@ -527,16 +569,16 @@ def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
     R = 3 * d
     G = 2 * d
     # element-wise transforms: flat loops over the d * L entries of the v rows
-    if _T_ON[C.T_SCALE] and kind == C.T_SCALE:
+    if _ON_SCALE and kind == C.T_SCALE:
         for q in range(d * L):
             F[d * L + q] = -p0 * F[d * L + q]
         for j in range(L):
             F[(R + _ETA) * L + j] = p0
-    elif ((_T_ON[C.T_CLIP_COORD] or _T_ON[C.T_CLIP_NORM])
+    elif ((_ON_CLIP_COORD or _ON_CLIP_NORM)
           and (kind == C.T_CLIP_COORD or (kind == C.T_CLIP_NORM and d == 1))):
         for q in range(d * L):
             F[d * L + q] = clamp(F[d * L + q], -p0, p0)
-    elif _T_ON[C.T_CLIP_NORM] and kind == C.T_CLIP_NORM:
+    elif _ON_CLIP_NORM and kind == C.T_CLIP_NORM:
         _norm2_into(F, R + _TMP, d, d)
         for j in range(L):
             n2 = F[(R + _TMP) * L + j]
@@ -546,7 +588,7 @@ def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
         for c in range(d):
             for j in range(L):
                 F[(d + c) * L + j] *= F[(R + _TMP) * L + j]
-    elif _T_ON[C.T_NORMALIZE] and kind == C.T_NORMALIZE:
+    elif _ON_NORMALIZE and kind == C.T_NORMALIZE:
         _norm2_into(F, R + _TMP, d, d)
         for c in range(d):
             for j in range(L):
@@ -554,20 +596,20 @@ def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
                 v = F[(d + c) * L + j]
                 u = v / (math.sqrt(n2) + p0) if n2 > 0.0 else 0.0
                 F[(d + c) * L + j] = u if n2 <= _FMAX else np.nan
-    elif _T_ON[C.T_SIGN] and kind == C.T_SIGN:
+    elif _ON_SIGN and kind == C.T_SIGN:
         for q in range(d * L):
             v = F[d * L + q]
             F[d * L + q] = 1.0 if v > 0.0 else (-1.0 if v < 0.0 else 0.0)
-    elif _T_ON[C.T_MOMENTUM] and kind == C.T_MOMENTUM:
+    elif _ON_MOMENTUM and kind == C.T_MOMENTUM:
         # the d state rows (m) are contiguous from st, like the d v rows from d
         for q in range(d * L):
             m = p0 * F[st * L + q] + F[d * L + q]
             F[st * L + q] = m
             F[d * L + q] = F[d * L + q] + p0 * m if p1 != 0.0 else m
-    elif _T_ON[C.T_SCHEDULE] and kind == C.T_SCHEDULE:
+    elif _ON_SCHEDULE and kind == C.T_SCHEDULE:
         _schedule_lanes(F, d, opt_p, p0, p1, p2, p3)
         _scale_by_row(F, d, R + _FX)
-    elif _T_ON[C.T_ADAGRAD_NORM] and kind == C.T_ADAGRAD_NORM:
+    elif _ON_ADAGRAD_NORM and kind == C.T_ADAGRAD_NORM:
         _norm2_into(F, R + _TMP, G, d)
         for j in range(L):
             first = F[(R + _K) * L + j] == 0.0
@@ -578,7 +620,7 @@ def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
             F[st * L + j] = b2
             F[(R + _FX) * L + j] = p0 / math.sqrt(b2) if b2 <= _FMAX else np.nan
         _scale_by_row(F, d, R + _FX)
-    elif _T_ON[C.T_NORM_RATIO] and kind == C.T_NORM_RATIO:
+    elif _ON_NORM_RATIO and kind == C.T_NORM_RATIO:
         _norm2_into(F, R + _TMP, G, d)
         for j in range(L):
             gn = math.sqrt(F[(R + _TMP) * L + j])
@@ -597,7 +639,7 @@ def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
             F[(st + 1) * L + j] = gn if gn > 0.0 else gprev
             F[(R + _FX) * L + j] = eta
         _scale_by_row(F, d, R + _FX)
-    elif _T_ON[C.T_SECANT] or _T_ON[C.T_BB]:  # kind is C.T_SECANT or C.T_BB:
+    elif _ON_SECANT_BB:  # kind is C.T_SECANT or C.T_BB:
         # state x_prev (d rows), g_prev (d rows), eta
         for j in range(L):
             F[(R + _TMP) * L + j] = 0.0  # ||s||^2
@@ -673,9 +715,9 @@ def phase_transforms(F, d, codes, land_p, opt_p, gbuf):
         base = 1 + slot * C.SLOT_P
         p0, p1, p2, p3 = opt_p[base], opt_p[base + 1], opt_p[base + 2], opt_p[base + 3]
         st = SB + int(opt_p[base + 5])
-        if kind == C.T_POLYAK:
+        if _ON_POLYAK and kind == C.T_POLYAK:
             _t_polyak(F, d, land, land_p, gbuf, p0, p1)
-        else:
+        elif _ON_TRANSFORM_LANES:
             _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3)
 
 
@@ -928,9 +970,9 @@ def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB):
     F[(R + _ETA) * L + j] = np.nan
     for q in range(R + _NROWS, OB):  # transforms' state
         F[q * L + j] = 0.0
-    if obs == C.OBS_OCCUPANCY:
+    if _ON_OCCUPANCY and obs == C.OBS_OCCUPANCY:
         _occupancy_reset(F, j, OB, obs_p)
-    elif obs == C.OBS_CHECKPOINT:
+    elif _ON_CHECKPOINT and obs == C.OBS_CHECKPOINT:
         # next checkpoint to record; step 0 (if requested) is filled in Python from x0
         F[OB * L + j] = 1.0 if obs_p[3] == 0.0 else 0.0
 
@@ -939,6 +981,8 @@ def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB):
 def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
            start, end, out_status, out_step, out_x, obs_p, out_obs, stop_p, out_rec, cancel):
     d = x0.shape[1]
+    if ONE_D_ONLY and d != 1:
+        raise ValueError("this kernel module serves d = 1 only (kernel.SPECIALISED_1D)")
     # private copies of the parameter arrays: the phase functions still take an atomic
     # incref/decref per array argument (see DISPATCH); on arrays shared by the threads
     # each would bounce a cache line between the cores
@@ -977,14 +1021,14 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
         for _ in range(CHECK):
             if FUSED and d == 1:
                 step_1d(S, F, land_p, noise_p, opt_p, n_steps, diverge_at)
-            else:
+            elif _ON_MULTI:
                 step_multi(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps,
                            diverge_at, sel, gbuf)
-            if obs == C.OBS_OCCUPANCY:
+            if _ON_OCCUPANCY and obs == C.OBS_OCCUPANCY:
                 _occupancy_step(F, R, OB, obs_p)
-            elif obs == C.OBS_RECORD:
+            elif _ON_RECORD and obs == C.OBS_RECORD:
                 _record_step(F, R, d, ids, obs_p, out_rec)
-            elif obs == C.OBS_CHECKPOINT:
+            elif _ON_CHECKPOINT and obs == C.OBS_CHECKPOINT:
                 _checkpoint_step(F, R, OB, d, ids, obs_p, land, land_p, out_rec, gbuf)
         # scalar pass: write finished lanes and refill them
         for j in range(L):

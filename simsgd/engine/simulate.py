@@ -236,7 +236,7 @@ def _plan(landscape, noise, optimizer, x0, n_paths, n_steps, seed, stop, observe
     user = None
     if land_code == C.LAND_USER:
         user = (landscape.value_fn, landscape.grad_fn)
-    structure = codes if user else choose_structure(codes, noise_p[4] != 0.0)
+    structure = codes if user else choose_structure(codes, noise_p[4] != 0.0, dim)
     return dict(
         structure=structure, codes=np.array(codes, dtype=np.int64), user=user, x0=x0a,
         gidx=gidx, lo=np.ascontiguousarray(lo, dtype=np.float64),
