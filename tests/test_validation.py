@@ -231,3 +231,18 @@ def test_gradient_matches_finite_differences(name):
     if minima.shape[-1] != dim:
         minima = minima.reshape(-1, 1) if dim == 1 else np.broadcast_to(minima, (1, dim))
     np.testing.assert_allclose(land.grad(minima), 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("raw", ["abc", "-1", "17", "2.5"])
+def test_llvm_interleave_setting_is_validated(monkeypatch, raw):
+    """SIMSGD_LLVM_INTERLEAVE (read when simsgd is imported) must be an integer 0..16; a bad
+    value is named in the error, before anything compiles."""
+    from simsgd._kernels import kernel as K
+
+    monkeypatch.setenv("SIMSGD_LLVM_INTERLEAVE", raw)
+    with pytest.raises(ValueError, match=r"SIMSGD_LLVM_INTERLEAVE must be an integer from 0 to 16"):
+        K._interleave_setting()
+    monkeypatch.setenv("SIMSGD_LLVM_INTERLEAVE", "2")
+    assert K._interleave_setting() == 2
+    monkeypatch.delenv("SIMSGD_LLVM_INTERLEAVE")
+    assert K._interleave_setting() == 4  # the default
