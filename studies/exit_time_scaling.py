@@ -368,7 +368,7 @@ def plot(saved, path):
         ax.plot(inv, mm[-1] * np.exp(g["predicted"] * (inv - inv[-1])), "--", color=f"C{i}",
                 lw=1)
     ax.set(yscale="log", xlabel=r"$1/\eta$", ylabel=r"mean exit step $E\tau$",
-           title=f"Gaussian control: slope 2 dV / sigma^2 (dashed)")
+           title="Gaussian control: slope 2 dV / sigma^2 (dashed)")
     ax.legend(fontsize=7)
     fig.suptitle("Truncated heavy-tailed SGD exits a quadratic basin of radius 0.5 "
                  "(Wang, Oh, Rhee 2022)", fontsize=11)

@@ -571,7 +571,7 @@ def _plot_phase(ax, ax2, data):
            title=f"linear phase on cosh from x0 = {x0:g}")
     ax.legend(fontsize=7)
     ax2.axhline(step, color="k", ls="--", lw=0.8, label=f"derived lower bound, clipped: eta c = {step:g}")
-    ax2.axhline(step / 2, color="grey", ls="--", lw=0.8, label=f"derived lower bound, normalised: eta/2")
+    ax2.axhline(step / 2, color="grey", ls="--", lw=0.8, label="derived lower bound, normalised: eta/2")
     ax2.set(yscale="log", xlabel="step k", ylabel="log(f_(k-1) - f*) - log(f_k - f*)",
             title="per-step drop of log(f - f*): >= eta c while |f'| >= L0/L1")
     ax2.legend(fontsize=7)

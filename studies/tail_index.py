@@ -651,7 +651,6 @@ def plot(saved, path):
 
     # (b) Hill over k, with the population Hill curve
     ax = axes[0, 1]
-    n = data["n_draws"]
     for i, d in enumerate(nd):
         if d["tail_index"] is None or not math.isfinite(d["tail_index"]):
             continue

@@ -86,14 +86,21 @@ def _cos2pi_exact(u):
     return np.where(q == 0, np.cos(th), np.where(q == 1, -np.sin(th), -np.cos(th)))
 
 
-def test_vcos2pi_within_two_ulp_including_near_its_zeros():
+def _box_muller_uniforms():
+    """The uniforms u in (0, 1] of a Box-Muller angle: random ones, the smallest and largest
+    the generator gives, a fine grid, and every multiple of 1/8 (the reduction's
+    boundaries) with its neighbours."""
     eighths = np.arange(1, 9) / 8.0
     u = np.concatenate([
         RNG.random(2_000_000), np.arange(1, 1 << 16) * 2.0 ** -53,
         1.0 - np.arange(0, 5000) * 2.0 ** -53, np.linspace(0.0, 1.0, 1_000_001),
         _around(eighths), np.add.outer(eighths, 2.0 ** -40 * np.arange(-50, 51)).ravel(),
     ])
-    u = u[(u > 0.0) & (u <= 1.0)]
+    return u[(u > 0.0) & (u <= 1.0)]
+
+
+def test_vcos2pi_within_two_ulp_including_near_its_zeros():
+    u = _box_muller_uniforms()
     got = _vectorised(vcos2pi)(u)
     exact = _cos2pi_exact(u)
     zero = exact == 0.0                      # u = 1/4, 3/4 exactly
@@ -118,13 +125,7 @@ def test_vsincos2pi_within_two_ulp_on_box_mullers_angles():
     """Box-Muller's pair (the Gaussian law in d >= 2): sin(2 pi u) and cos(2 pi u) for the
     uniforms u in (0, 1], near 0 and 1 and around every multiple of 1/8 (the reduction's
     boundaries), against long double after the same exact reduction."""
-    eighths = np.arange(1, 9) / 8.0
-    u = np.concatenate([
-        RNG.random(2_000_000), np.arange(1, 1 << 16) * 2.0 ** -53,
-        1.0 - np.arange(0, 5000) * 2.0 ** -53, np.linspace(0.0, 1.0, 1_000_001),
-        _around(eighths), np.add.outer(eighths, 2.0 ** -40 * np.arange(-50, 51)).ravel(),
-    ])
-    u = u[(u > 0.0) & (u <= 1.0)]
+    u = _box_muller_uniforms()
     got_s, got_c = _vectorised(_pair_sin)(u), _vectorised(_pair_cos)(u)
     for got, exact in zip((got_s, got_c), _sincos2pi_exact(u)):
         zero = exact == 0.0                  # u = 1/4, 1/2, 3/4, 1 exactly

@@ -34,7 +34,7 @@ import numpy as np
 
 from . import codes as C
 from .elementary import _sincos_small, vcos2pi, vexp, vexp_estrin, vlog, vsincos2pi
-from .rng import rotl, seed_state, sign_bit, u01, xoshiro_next
+from .rng import rotl, sign_bit, u01, xoshiro_next
 
 LANES = 32
 CHECK = 8
