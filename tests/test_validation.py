@@ -246,3 +246,22 @@ def test_llvm_interleave_setting_is_validated(monkeypatch, raw):
     assert K._interleave_setting() == 2
     monkeypatch.delenv("SIMSGD_LLVM_INTERLEAVE")
     assert K._interleave_setting() == 4  # the default
+
+
+@pytest.mark.parametrize("scoped", [True, False])
+def test_compiling_sets_the_interleave_scoped_or_once(monkeypatch, scoped):
+    """LLVM >= 16: set around each first call and reset to 0 after (even on an error);
+    older LLVM accepts an option once per process, so it is set once and never again."""
+    from simsgd._kernels import kernel as K
+
+    calls = []
+    monkeypatch.setattr(K.llvm, "set_option", lambda name, opt: calls.append(opt))
+    monkeypatch.setattr(K, "_SCOPED", scoped)
+    monkeypatch.setattr(K, "_SET_ONCE", [])
+    with K.compiling():
+        pass
+    with pytest.raises(RuntimeError):
+        with K.compiling():
+            raise RuntimeError("a failed compile")
+    on, off = f"-force-vector-interleave={K.INTERLEAVE}", "-force-vector-interleave=0"
+    assert calls == ([on, off, on, off] if scoped else [on])

@@ -23,8 +23,10 @@ use only integer bit operations, multiply-add and selects.
   minimax kernels with fused multiply-adds (``fma``), within 1.8 ulp; the stable sampler
   and the Gaussian law's Box-Muller pairs use it. ``vexp_estrin`` is ``vexp`` with its
   polynomial in Estrin's form with fused multiply-adds (within 2 ulp). The older
-  ``vcos2pi``/``vexp`` stay where a stream was defined with them (1-D Gaussian, Pareto),
-  so that those streams do not change.
+  ``vcos2pi``/``vexp`` stay where a stream was defined with them, so that those streams
+  do not change: ``vcos2pi`` in the 1-D Gaussian draw (and a d >= 2 vector's odd last
+  coordinate), Student-t and Radial's direction; ``vexp`` in Pareto, compound Pareto and
+  the landscapes (sinh, tanh, exp, logistic, exp-square).
 
 These are the only functions in the kernels that may differ from libm, by ulps; the
 NumPy reference in the tests uses libm and agrees to 1e-12.

@@ -333,17 +333,29 @@ def _interleave_setting():
 # xoshiro's dependent words. Measured single-threaded (W1's fused step): about 20 ns per
 # step without, 13.4 with 4 and 14.5 with 2; W2's step was not slower. Per-lane arithmetic
 # is unchanged (lanes never combine), so results are bit-identical. The option is global
-# to LLVM, so ``compiling()`` sets it only around simsgd's own first kernel calls and then
-# restores LLVM's default (0, its cost model).
+# to LLVM (process-wide: numba code that another thread compiles meanwhile gets it too),
+# so ``compiling()`` sets it only while a simsgd kernel's first call runs and then
+# restores LLVM's default (0, its cost model). LLVM before 16 accepts a command-line option
+# only once per process (a second ``set_option`` prints "may only occur zero or one times"
+# and changes nothing; seen with LLVM 14, untested on 15): there it is set once and stays.
 INTERLEAVE = _interleave_setting()
+_SCOPED = llvm.llvm_version_info >= (16,)
 _COMPILE_LOCK = threading.Lock()
+_SET_ONCE = []
 
 
 @contextlib.contextmanager
 def compiling():
     """Scope for a kernel's first call (its compilation, or its load from the disk cache):
-    LLVM's ``-force-vector-interleave`` is ``INTERLEAVE`` inside and 0 again after."""
+    LLVM's ``-force-vector-interleave`` is ``INTERLEAVE`` inside and 0 again after (on LLVM
+    before 16: set at the first call and left for the process, see above)."""
     with _COMPILE_LOCK:
+        if not _SCOPED:
+            if not _SET_ONCE:
+                llvm.set_option("simsgd", f"-force-vector-interleave={INTERLEAVE}")
+                _SET_ONCE.append(True)
+            yield
+            return
         llvm.set_option("simsgd", f"-force-vector-interleave={INTERLEAVE}")
         try:
             yield

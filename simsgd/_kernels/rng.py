@@ -17,7 +17,7 @@ uniforms to a plain NumPy reference of every recursion.
 import numba as nb
 import numpy as np
 
-from .elementary import bits_f64
+from .elementary import _JIT, _LEAF, bits_f64
 
 SEED_MULT = np.uint64(0xD1B54A32D192ED03)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -25,13 +25,7 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 TWO_M53 = 1.0 / 9007199254740992.0
 
-_JIT = dict(nogil=True, cache=True, error_model="numpy")
-# Leaf helpers of the lane loops: compiled once as ordinary functions, which LLVM inlines
-# into the lane loops that call them (they are small and call nothing), so those loops
-# still contain no calls and vectorise. Inlining them in numba IR instead (inline='always')
-# re-ran numba's front end, typing and lowering at every call site: most of a kernel's
-# cold compile time (benchmarks/compile_profile.py).
-_LEAF = _JIT
+# _JIT and _LEAF (leaf helpers, LLVM-inlined into the lane loops): see elementary.py
 
 
 @nb.njit(**_JIT)

@@ -83,7 +83,7 @@ def _draw_none(a, b, c, s0, s1, s2, s3):
     return 0.0, s0, s1, s2, s3
 
 
-# the fused step's sampler, chosen here rather than by noise_draw's branches on NOISE:
+# the fused step's sampler, chosen at module level rather than by branches on NOISE:
 # numba would type and lower all three inlined samplers (compile time; same values)
 _DRAW_1D = FUSED_SAMPLERS.get(NOISE, _draw_none)
 

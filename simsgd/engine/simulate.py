@@ -336,7 +336,7 @@ def _run(plan, progress):
             out_rec[:, 0, :3] = Checkpoints._values(plan["landscape"], plan["x0"], ck["minima"])
     cancel = np.zeros(1, dtype=np.int64)
     outs = (status, exit_step, x, plan["obs_p"], out_obs, plan["stop_p"], out_rec, cancel)
-    with compiling():  # LLVM's vector interleave raised for simsgd's kernels only
+    with compiling():  # LLVM's vector interleave raised while this kernel compiles
         kern(*args, 0, 0, *outs)  # compiles (or loads from the disk cache) on first use
     compile_s = time.perf_counter() - t_compile
 
