@@ -184,6 +184,16 @@ SAMPLERS = {C.NOISE_GAUSSIAN: "draw_gaussian", C.NOISE_PARETO: "draw_pareto",
 
 
 @nb.njit(**_INLINE)
+def clip_factor(n2, c):
+    """The factor ``clip_by_norm(c)`` multiplies a vector by, from its squared norm ``n2``:
+    ``c / sqrt(n2)`` when ``n2 > c^2 CLIP_SLACK`` (see :mod:`.codes`), else 1; an overflowed
+    squared norm gives NaN (DIVERGED), not a silent zero step. The phased transform and W2's
+    fused step both use it, so they stay bit-identical."""
+    fac = c / math.sqrt(n2) if n2 <= _FMAX else np.nan
+    return fac if n2 > c * c * C.CLIP_SLACK else 1.0
+
+
+@nb.njit(**_INLINE)
 def clamp(v, lo, hi):
     """``min(max(v, lo), hi)``; exact for infinite ``v``."""
     return min(max(v, lo), hi)

@@ -33,6 +33,7 @@ from simsgd._kernels import codes as C
 from simsgd._kernels.elementary import vexp, vlog
 from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, _HI, _INLINE, _JIT,
                                     _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, SPECIALISED_1D, clamp,
+                                    clip_factor,
                                     doublewell_grad0, draw_compound, draw_gaussian,
                                     draw_gaussian_pair, draw_pareto, draw_shifted_exp, draw_stable,
                                     draw_student_t, floyd_batch, multiwell_grad,
@@ -581,10 +582,7 @@ def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
     elif _ON_CLIP_NORM and kind == C.T_CLIP_NORM:
         _norm2_into(F, R + _TMP, d, d)
         for j in range(L):
-            n2 = F[(R + _TMP) * L + j]
-            # an overflowed squared norm gives NaN (DIVERGED), not a silent zero step
-            fac = p0 / math.sqrt(n2) if n2 <= _FMAX else np.nan
-            F[(R + _TMP) * L + j] = fac if n2 > p0 * p0 * C.CLIP_SLACK else 1.0
+            F[(R + _TMP) * L + j] = clip_factor(F[(R + _TMP) * L + j], p0)
         for c in range(d):
             for j in range(L):
                 F[(d + c) * L + j] *= F[(R + _TMP) * L + j]
@@ -916,10 +914,7 @@ def _step_nd_fused_quadratic_clip(S, F, d, codes, land_p, noise_p, opt_p, stop_p
             F[(d + c) * nl + j] = g
             F[(R + _TMP) * nl + j] += g * g
     for j in range(nl):
-        n2 = F[(R + _TMP) * nl + j]
-        # an overflowed squared norm gives NaN (DIVERGED), not a silent zero step
-        fac = cmax / math.sqrt(n2) if n2 <= _FMAX else np.nan
-        F[(R + _TMP) * nl + j] = fac if n2 > cmax * cmax * C.CLIP_SLACK else 1.0
+        F[(R + _TMP) * nl + j] = clip_factor(F[(R + _TMP) * nl + j], cmax)
         F[(R + _ETA) * nl + j] = eta
     for c in range(d):
         for j in range(nl):

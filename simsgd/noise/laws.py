@@ -3,9 +3,9 @@ r"""Per-coordinate noise laws.
 Every law here draws each coordinate of :math:`\xi` independently, per step, from the
 path's stream, consuming a fixed number of 64-bit words per coordinate (``n_words``),
 coordinates ``0 .. d-1`` in order; the exception is :class:`Gaussian` in d >= 2, whose
-coordinates (2k, 2k+1) share one Box-Muller pair of words. Below, :math:`u = ` ``u01(r)`` is the uniform on
-:math:`(0, 1]` made of the top 53 bits of a word ``r`` (never 0, so ``log u`` is
-finite), and ``sign(r)`` is :math:`\pm 1` from its lowest bit (the bit ``u01`` does not
+coordinates (2k, 2k+1) share one Box-Muller pair of words. Below, :math:`u = `
+``u01(r)`` is the uniform on :math:`(0, 1]` made of the top 53 bits of a word ``r``
+(never 0, so ``log u`` is finite), and ``sign(r)`` is :math:`\pm 1` from its lowest bit (the bit ``u01`` does not
 use); see :mod:`simsgd._kernels.rng`.
 """
 
