@@ -5,7 +5,9 @@
 
 The configurations mix EXITED and RUNNING paths (checked, so that the comparison is not
 between two arrays of one constant) and use a path count that is not a multiple of the
-kernel's lane block (32), so that partly filled blocks and lane refills are exercised.
+kernel's lane block (16, or 32 for W2's module), so that partly filled blocks and lane refills
+are exercised. The lane count itself is a per-module speed choice: a run with another one
+gives the same bits (``test_lane_count_does_not_change_a_path``).
 Both use the DoubleWell/Pareto/truncated_sgd/Exit kernel, one in 1-D (the fused 1-D
 step) and one in 3-D (the per-coordinate step).
 """
@@ -132,3 +134,39 @@ def test_numba_num_threads_in_subprocesses(tmp_path, config):
     res = run(config)
     np.testing.assert_array_equal(out[1]["x"], res.x)
     np.testing.assert_array_equal(out[1]["exit_step"], res.exit_step)
+
+
+_CHILD_LANES = textwrap.dedent("""
+    import sys
+    import numpy as np
+    sys.path.insert(0, sys.argv[2])
+    import simsgd._kernels.kernel as K
+    K.LANES = int(sys.argv[3])  # before the first simulate: the generated module gets it
+    import test_reproducibility as t
+
+    res = {c: t.run(c) for c in sorted(t.CONFIGS)}
+    for r in res.values():  # the module that ran has 8 lanes per block
+        src = K._module_source(r.provenance["structure"])
+        assert "\\nL = 8\\n" in src, "lane count not applied"
+    np.savez(sys.argv[1], **{f"{c}_{n}": getattr(r, n) for c, r in res.items()
+                             for n in ("status", "exit_step", "x")})
+""")
+
+
+@pytest.mark.slow
+def test_lane_count_does_not_change_a_path(tmp_path):
+    # lanes never combine and each path has its own stream, so a module compiled with 8
+    # lanes per block (a fresh generated module: the lane count is in its source) gives
+    # this process's bits for both configurations (1-D fused and 3-D phased steps)
+    from simsgd._kernels.kernel import LANES
+    assert LANES != 8
+    path = tmp_path / "lanes8.npz"
+    proc = subprocess.run([sys.executable, "-c", _CHILD_LANES, str(path),
+                           os.path.dirname(__file__), "8"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    out = np.load(path)
+    for config in sorted(CONFIGS):
+        res = run(config)
+        for name in ("status", "exit_step", "x"):
+            np.testing.assert_array_equal(out[f"{config}_{name}"], getattr(res, name))

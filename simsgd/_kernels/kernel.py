@@ -36,7 +36,20 @@ from . import codes as C
 from .elementary import _sincos_small, vcos2pi, vexp, vexp_estrin, vlog, vsincos2pi
 from .rng import rotl, sign_bit, u01, xoshiro_next
 
-LANES = 32
+# Lanes per block (trajectories stepped in lockstep). Results do not depend on it (each
+# path has its own stream, and lanes never combine), so it is a per-module speed choice.
+# 16 by default: measured single-threaded against 32 (ns per step, 2 alternating runs):
+# W1's fused step 8.2-8.6 vs 9.3, the generic kernel's Stable lane loop 22.1 vs 30.0,
+# generic d = 3 clipped Pareto 15.1 vs 17.4, d = 20 momentum 6.95 vs 7.5, 1-D Gaussian
+# 16.2 vs 15.9 (the one small loss). A lane loop of exactly 16 is one vector iteration
+# (4 doubles x interleave 4): straight-line code, which LLVM schedules better for the long
+# sampler bodies than a loop of two. W2's fused d-dimensional step keeps 32 (5.8 vs 6.45
+# ns per coordinate at 16: its per-coordinate lane loops pay their overlap checks once
+# per 32 lanes instead of 16).
+LANES = 16
+LANES_WIDE = 32
+CHUNK_ALIGN = 32
+"""Chunks of paths are multiples of this: of every module's lane count."""
 CHECK = 8
 _JIT = dict(nogil=True, cache=True, error_model="numpy")
 # small scalar helpers are inlined in numba IR, so the lane loops that call them
@@ -388,6 +401,7 @@ def _sources_digest():
 
 _SOURCES = _sources_digest()
 _MARK = "LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS = 1, 0, 1, 0, 0, 0, 0, 0, 0, 0\n"
+_LANES_LINE = "L = LANES\n"
 _LANES_BEGIN = "# --- lanes: kernel._module_source writes one copy per law, SAMPLER -> its draw_* ---\n"
 _LANES_END = "# --- end lanes ---\n"
 _DISPATCH = "    # --- dispatch: generated ---\n    pass\n"
@@ -416,11 +430,18 @@ SPECIALISED_1D = frozenset({
 (the fused 1-D step), and the same codes in d >= 2 run on the generic kernel (the same
 values), so these modules never compile the phased d-dimensional step, about a third of
 their compile time."""
+_W2 = ((C.LAND_QUADRATIC, C.NOISE_GAUSSIAN, C.T_CLIP_NORM, C.T_SCALE) + (0,) * _S
+       + (C.STOP_NONE, C.OBS_NONE))
 SPECIALISED = SPECIALISED_1D | {
-    # W2: clipped SGD on a 100-d quadratic with Gaussian noise
-    (C.LAND_QUADRATIC, C.NOISE_GAUSSIAN, C.T_CLIP_NORM, C.T_SCALE) + (0,) * _S
-    + (C.STOP_NONE, C.OBS_NONE),
+    _W2,  # W2: clipped SGD on a 100-d quadratic with Gaussian noise
 }
+_WIDE = frozenset({_W2})  # modules with LANES_WIDE lanes per block (see lanes())
+
+
+def lanes(structure):
+    """Lanes per block of the module for ``structure``: ``LANES_WIDE`` for W2's
+    d-dimensional fused structure, ``LANES`` otherwise (see the note at ``LANES``)."""
+    return LANES_WIDE if tuple(int(c) for c in structure) in _WIDE else LANES
 
 
 def cache_dir():
@@ -450,6 +471,9 @@ def _module_source(structure, user=False):
     line = ("LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS = "
             + ", ".join(str(int(c)) for c in structure) + "\n")
     src = src.replace(_MARK, line)
+    if src.count(_LANES_LINE) != 1:  # pragma: no cover - guards template edits
+        raise RuntimeError("kernel template lost its lane-count line")
+    src = src.replace(_LANES_LINE, f"L = {lanes(structure)}\n")
     # one lane loop per law (a copy of the marked block), and the dispatch over them; a
     # module with a constant law gets only that law's (numba would compile every lane loop
     # the dispatch names, and they were most of a specialised module's compile time)

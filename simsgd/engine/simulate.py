@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _validate as V
 from .._kernels import codes as C
-from .._kernels.kernel import (_FMAX, GENERIC, LANES, choose_structure, compiling, get_kernel,
+from .._kernels.kernel import (_FMAX, CHUNK_ALIGN, GENERIC, choose_structure, compiling, get_kernel,
                                user_kernel)
 from ..events import BasinOccupancy, Checkpoints, Exit, ExitBall, ExitBasin, RecordPaths
 from ..landscapes import Landscape
@@ -303,8 +303,8 @@ def _start_points(x0, n_paths, land_dim):
 
 def _chunks(n, threads):
     """Contiguous chunks of local indices: several per thread (load balance, progress)."""
-    size = max(LANES, min(8192, math.ceil(n / (8 * threads))))
-    size = LANES * math.ceil(size / LANES)
+    size = max(CHUNK_ALIGN, min(8192, math.ceil(n / (8 * threads))))
+    size = CHUNK_ALIGN * math.ceil(size / CHUNK_ALIGN)
     return [(s, min(n, s + size)) for s in range(0, n, size)]
 
 
