@@ -31,8 +31,10 @@ from w1 import load_average, write_record  # noqa: E402
 
 # one simulate call per kernel variant (the structures in simsgd/_kernels/kernel.py)
 VARIANTS = {
-    "generic": "sg.simulate(L.Quadratic(1.0), N.Gaussian(1.0), O.sgd(0.1), x0=0.0, "
+    "generic": "sg.simulate(L.Quadratic(1.0), N.Gaussian(1.0), O.sgdm(0.1, 0.9), x0=0.0, "
                "n_paths=64, n_steps=100, progress=False)",
+    "family_stable": "sg.simulate(L.DoubleWell(), N.Clipped(N.Stable(1.5), 50.0), O.sgd(0.01), "
+                     "x0=-1.0, n_paths=64, n_steps=100, stop=E.Exit(upper=0.0), progress=False)",
     "w1": "sg.simulate(L.DoubleWell(), N.Clipped(N.Pareto(1.5), 50.0), O.sgd(0.01), x0=-1.0, "
           "n_paths=64, n_steps=100, stop=E.Exit(upper=0.0), progress=False)",
     "w3": "sg.simulate(L.DoubleWell(), N.Clipped(N.Pareto(1.5), 50.0), O.sgd(0.01), x0=-1.0, "

@@ -1,7 +1,8 @@
 """Parameters are runtime data: new values never compile a kernel.
 
 A kernel compiles once per *structure*: the generic one, whose codes are run-time data,
-or one of the few specialised hot paths. After a warm-up run, changing only values (step size, truncation radius, tail
+one of the few specialised hot paths, or a 1-D family module (one per noise law, the
+other codes run-time data). After a warm-up run, changing only values (step size, truncation radius, tail
 index, start point, path count, horizon, seed, stop bounds, dimension, threads) must
 leave both the loaded structures and the compiled signatures unchanged. (A signature
 loaded from numba's disk cache counts too, so the check does not depend on the cache.)
@@ -11,16 +12,25 @@ import numpy as np
 import pytest
 
 import simsgd as sg
-from simsgd._kernels.kernel import GENERIC, built_structures, compiled_signatures, get_kernel
+from simsgd._kernels import codes as C
+from simsgd._kernels.kernel import (GENERIC, built_structures, compiled_signatures, family_1d,
+                                    get_kernel)
 
 L, N, O, E = sg.landscapes, sg.noise, sg.optimizers, sg.events
 
-BASE = dict(landscape=L.DoubleWell(), noise=N.Pareto(1.5), optimizer=O.truncated_sgd(0.05, 0.5),
+
+def opt(eta, b):
+    # truncated SGD after momentum: momentum keeps the structure off the 1-D family
+    # modules (the fused step has no state rows), so 1-D and 3-D share the generic kernel
+    return O.chain(O.momentum(0.5), O.scale(eta), O.truncate_update(b))
+
+
+BASE = dict(landscape=L.DoubleWell(), noise=N.Pareto(1.5), optimizer=opt(0.05, 0.5),
             x0=-1.0, n_paths=64, n_steps=100, seed=0, stop=E.Exit(upper=0.0))
 
 VARIATIONS = {
-    "eta": dict(optimizer=O.truncated_sgd(0.02, 0.5)),
-    "b": dict(optimizer=O.truncated_sgd(0.05, 0.25)),
+    "eta": dict(optimizer=opt(0.02, 0.5)),
+    "b": dict(optimizer=opt(0.05, 0.25)),
     "alpha": dict(noise=N.Pareto(1.1)),
     "noise scale": dict(noise=N.Pareto(1.5, scale=0.3)),
     "noise clip": dict(noise=N.Clipped(N.Pareto(1.5), 50.0)),  # clip is a parameter
@@ -64,8 +74,8 @@ def test_all_variations_in_one_process_share_one_signature(warm):
     for kw in VARIATIONS.values():
         sg.simulate(**dict(BASE, **kw), progress=False)
     assert _signature_state() == before
-    # DoubleWell/Pareto/truncated_sgd/interval stop is not a specialised hot path: every
-    # variation ran on the one generic kernel
+    # DoubleWell/Pareto/momentum + truncated SGD/interval stop is not a specialised hot
+    # path and not fusable: every variation ran on the one generic kernel
     res = sg.simulate(**BASE, progress=False)
     assert res.provenance["structure"] == GENERIC
     assert GENERIC in built_structures()
@@ -97,3 +107,41 @@ def test_kernel_file_name_follows_every_kernel_source(monkeypatch):
     assert kernel._sources_digest() == digest  # recomputed from the files, stable
     monkeypatch.setattr(kernel, "_SOURCES", digest[::-1])
     assert kernel.module_name(GENERIC, src) != before
+
+
+# The 1-D family module of a law runs, without compiling, every structure the fused step
+# accepts: the landscape (Quadratic or DoubleWell), the transforms (scale and the clips,
+# up to four), the stop rule (an interval or none) and the basin-occupancy observer are
+# run-time codes there, not only their values.
+FAMILY_BASE = dict(landscape=L.DoubleWell(), noise=N.Pareto(1.5),
+                   optimizer=O.truncated_sgd(0.05, 0.5), x0=-1.0, n_paths=64, n_steps=100,
+                   seed=0, stop=E.Exit(upper=0.0))
+FAMILY_VARIATIONS = {
+    "eta and b": dict(optimizer=O.truncated_sgd(0.02, 0.25)),
+    "sgd": dict(optimizer=O.sgd(0.05), stop=None),  # with the exit: W1's hot path
+    "clipped sgd": dict(optimizer=O.clipped_sgd(0.05, 1.0)),
+    "four slots": dict(optimizer=O.chain(O.clip_coordinates(3.0), O.scale(0.05),
+                                         O.clip_by_norm(1.0), O.truncate_update(0.5))),
+    # (with truncated SGD and an exit, a Quadratic is the exit study's hot path)
+    "quadratic": dict(landscape=L.Quadratic(2.0, center=-0.5), x0=0.0,
+                      optimizer=O.clipped_sgd(0.05, 1.0)),
+    "quadratic basin": dict(landscape=L.Quadratic(2.0, edges=(-1.0, 1.0)), x0=0.0,
+                            optimizer=O.clipped_sgd(0.05, 1.0), stop=E.ExitBasin()),
+    "no stop": dict(stop=None),
+    "occupancy": dict(observe=(E.BasinOccupancy(0.05),)),
+    "clipped noise": dict(noise=N.Clipped(N.Pareto(1.2, scale=0.5), 10.0)),
+}
+
+
+@pytest.fixture(scope="module")
+def warm_family():
+    res = sg.simulate(**FAMILY_BASE, progress=False)
+    assert res.provenance["structure"] == family_1d(C.NOISE_PARETO)
+
+
+@pytest.mark.parametrize("name", FAMILY_VARIATIONS)
+def test_family_module_runs_other_structures_without_compiling(warm_family, name):
+    before = _signature_state()
+    res = sg.simulate(**dict(FAMILY_BASE, **FAMILY_VARIATIONS[name]), progress=False)
+    assert res.provenance["structure"] == family_1d(C.NOISE_PARETO)
+    assert _signature_state() == before

@@ -176,18 +176,20 @@ def _inline_twin(fn, calls):
     return nb.njit(inline="always", nogil=True, error_model="numpy")(twin)
 
 
-# The fused 1-D step (W1, W3, the exit study) keeps the samplers inlined in numba IR down
-# to the leaf helpers, as before they became LLVM-inlined calls: its loop compiled to
-# slightly different code that way and W1 ran 1-2% slower (paired runs). Only the fused
-# step uses these twins, so numba inlines them once per specialised module.
+# The fused 1-D step (every 1-D specialised module, see ``fusable``) keeps the samplers
+# inlined in numba IR down to the leaf helpers, as before they became LLVM-inlined calls:
+# its loop compiled to slightly different code that way and W1 ran 1-2% slower (paired
+# runs), Stable's 2% (15.3 vs 15.6 ns per step, CPU time, 3 alternating runs). Only the
+# fused step uses these twins, so numba inlines them once per specialised module.
 _rotl_i = _inline_twin(rotl, {})
 _LEAVES_I = dict(xoshiro_next=_inline_twin(xoshiro_next, dict(rotl=_rotl_i)),
                  u01=_inline_twin(u01, {}), sign_bit=_inline_twin(sign_bit, {}),
                  vlog=_inline_twin(vlog, {}), vexp=_inline_twin(vexp, {}),
                  vcos2pi=_inline_twin(vcos2pi, dict(_sincos_small=_inline_twin(_sincos_small, {}))))
-FUSED_SAMPLERS = {C.NOISE_PARETO: _inline_twin(draw_pareto, _LEAVES_I),
-                  C.NOISE_GAUSSIAN: _inline_twin(draw_gaussian, _LEAVES_I),
-                  C.NOISE_COMPOUND: _inline_twin(draw_compound, _LEAVES_I)}
+FUSED_SAMPLERS = {code: _inline_twin(fn, _LEAVES_I) for code, fn in (
+    (C.NOISE_PARETO, draw_pareto), (C.NOISE_GAUSSIAN, draw_gaussian),
+    (C.NOISE_COMPOUND, draw_compound), (C.NOISE_STUDENT_T, draw_student_t),
+    (C.NOISE_STABLE, draw_stable), (C.NOISE_SHIFTED_EXP, draw_shifted_exp))}
 
 
 # law code -> sampler name, for the per-law lane loops generated into kernel modules
@@ -409,10 +411,14 @@ _STRUCT_LEN = 4 + C.N_SLOTS
 GENERIC = (C.DYN,) * _STRUCT_LEN
 """The structure of the generic kernel: every code is read at run time."""
 
-# Structures compiled as their own specialised module (constants everywhere, and the
-# fused 1-D step). Only the hot paths are here, each with the reason; everything else
-# runs on the generic kernel, so the built-in library needs len(SPECIALISED) + 1
-# compilations at most. Layout: (land, noise, t0..t5, stop, observer).
+# Kernel modules beside the generic one (every code read at run time). Layout of a
+# structure: (land, noise, t0..t5, stop, observer).
+# - Specialised: the hot paths listed here, each with the reason; constants everywhere,
+#   and the fused 1-D step (SPECIALISED).
+# - 1-D families: one module per noise law (FAMILIES), which runs every other 1-D
+#   structure the fused step can (``fusable``) with the law constant and the rest read
+#   at run time. The built-in library thus needs at most 1 + len(SPECIALISED) +
+#   len(FAMILIES) = 12 compilations (DESIGN.md: 30 or fewer).
 _S = C.N_SLOTS - 2
 SPECIALISED_1D = frozenset({
     # W1 and W3: clipped-noise SGD on the double well, exit at 0 (with occupancy for W3)
@@ -543,13 +549,59 @@ def get_kernel(structure):
     return kern
 
 
+# Not fused, measured with benchmarks/vectorisation.py: MultiWell (the product over its
+# critical points is an inner loop, and the lane loop stayed scalar) and noise-free
+# structures (a body this small in a 16-trip loop is fully unrolled before the loop
+# vectoriser runs, and stayed scalar): the generic kernel's lane loops vectorise both.
+_FUSED_LANDS = frozenset({C.LAND_QUADRATIC, C.LAND_DOUBLEWELL})
+_FUSED_TRANSFORMS = frozenset({C.T_NONE, C.T_SCALE, C.T_CLIP_NORM, C.T_CLIP_COORD})
+
+
+def fusable(structure):
+    """Whether the fused 1-D step (``template._step_1d_fused``) runs ``structure``: a
+    Quadratic or the DoubleWell, a noise law in :data:`FUSED_SAMPLERS`, at most four
+    transforms among scale and the clips (a 1-D clip by norm is a clamp), an interval
+    exit or none, and no observer or the basin-occupancy one (a separate pass after the
+    step). Checkpoints read the step size in force, which only the phased step records."""
+    land, noise, t, stop, obs = (structure[0], structure[1], structure[2:2 + C.N_SLOTS],
+                                 structure[2 + C.N_SLOTS], structure[3 + C.N_SLOTS])
+    return (land in _FUSED_LANDS and noise in FUSED_SAMPLERS
+            and all(k in _FUSED_TRANSFORMS for k in t[:4])
+            and all(k == C.T_NONE for k in t[4:])
+            and stop in (C.STOP_NONE, C.STOP_INTERVAL)
+            and obs in (C.OBS_NONE, C.OBS_OCCUPANCY))
+
+
+def one_d_only(structure):
+    """Whether the module of a specialised ``structure`` serves d = 1 alone (never
+    compiling the phased d-dimensional step)."""
+    return tuple(int(c) for c in structure) in SPECIALISED_1D
+
+
+def family_1d(law):
+    """The structure of the 1-D family module of noise law ``law``: the law is constant,
+    every other code is read at run time (``C.DYN``), by the fused 1-D step."""
+    return (C.DYN, int(law)) + (C.DYN,) * (_STRUCT_LEN - 2)
+
+
+FAMILIES = frozenset(family_1d(law) for law in FUSED_SAMPLERS)
+"""The 1-D family modules, one per noise law the fused step draws."""
+
+
 def choose_structure(codes, radial, dim):
-    """The specialised structure when ``codes`` in dimension ``dim`` is a hot path, else
-    :data:`GENERIC`."""
+    """The module to run ``codes`` in dimension ``dim``: its own specialised module for a
+    hot path (:data:`SPECIALISED`); in 1-D, for any other structure the fused step runs
+    (:func:`fusable`), its law's family module (:func:`family_1d`); else
+    :data:`GENERIC`. Radial noise always runs on the generic kernel. The choice never
+    changes a result, only the speed (tests compare the kernels)."""
     codes = tuple(int(c) for c in codes)
-    if radial or codes not in SPECIALISED or (dim != 1 and codes in SPECIALISED_1D):
+    if radial:
         return GENERIC
-    return codes
+    if codes in SPECIALISED and (dim == 1 or codes not in SPECIALISED_1D):
+        return codes
+    if dim == 1 and fusable(codes):
+        return family_1d(codes[1])
+    return GENERIC
 
 
 def user_kernel(structure, value_fn, grad_fn):

@@ -32,11 +32,12 @@ import numpy as np
 from simsgd._kernels import codes as C
 from simsgd._kernels.elementary import vexp, vlog
 from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, _HI, _INLINE, _JIT,
-                                    _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, SPECIALISED_1D, clamp,
+                                    _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, clamp,
                                     clip_factor,
                                     doublewell_grad0, draw_compound, draw_gaussian,
                                     draw_gaussian_pair, draw_pareto, draw_shifted_exp, draw_stable,
-                                    draw_student_t, floyd_batch, multiwell_grad,
+                                    draw_student_t, floyd_batch, fusable, multiwell_grad,
+                                    one_d_only,
                                     quadratic_grad, transform1, vsinh, vtanh,
                                     wells_component_grad, wells_component_value)
 from simsgd._kernels.rng import seed_state
@@ -72,33 +73,54 @@ def _no_user_grad(x):
 USER_VALUE = _no_user_value
 USER_GRAD = _no_user_grad
 
-# the fused 1-D step exists for specialised structures made of the original components
-FUSED = (LAND in (C.LAND_QUADRATIC, C.LAND_DOUBLEWELL, C.LAND_MULTIWELL)
-         and NOISE in (C.NOISE_NONE, C.NOISE_GAUSSIAN, C.NOISE_PARETO, C.NOISE_COMPOUND)
-         and T4 == C.T_NONE and T5 == C.T_NONE
-         and all(t in (C.T_NONE, C.T_SCALE, C.T_CLIP_NORM, C.T_CLIP_COORD) for t in (T0, T1, T2, T3)))
-
-
-@nb.njit(**_INLINE)
-def _draw_none(a, b, c, s0, s1, s2, s3):
-    return 0.0, s0, s1, s2, s3
+# A 1-D family module (kernel.family_1d): the noise law is its one constant code; the
+# landscape, the transforms, the stop rule and the observer (among those kernel.fusable
+# accepts) are read at run time by the fused step, as loop-invariant selects
+FAMILY_1D = LAND == C.DYN and NOISE != C.DYN
+# the fused 1-D step: a family module, or a specialised structure kernel.fusable accepts
+FUSED = FAMILY_1D or fusable((LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS))
 
 
 # the fused step's sampler, chosen at module level rather than by branches on NOISE:
-# numba would type and lower all three inlined samplers (compile time; same values)
-_DRAW_1D = FUSED_SAMPLERS.get(NOISE, _draw_none)
+# numba would type and lower every inlined sampler (compile time; same values); a module
+# that does not fuse takes any one, never compiled
+_DRAW_1D = FUSED_SAMPLERS.get(NOISE, FUSED_SAMPLERS[C.NOISE_PARETO])
+
+
+@nb.njit(**_INLINE)
+def _slot_affine(kind, a):
+    """(m, lo, hi) with transform1(kind, a, v) == clamp(m v, lo, hi) for finite v."""
+    if kind == C.T_SCALE:
+        return -a, -np.inf, np.inf
+    if kind == C.T_CLIP_NORM or kind == C.T_CLIP_COORD:
+        return 1.0, -a, a
+    return 1.0, -np.inf, np.inf
 
 
 @nb.njit(**JIT)
-def _step_1d_fused(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
-    """One fused step of a 1-D specialised structure (one lane loop, constants only)."""
+def _step_1d_fused(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at):
+    """One fused step in 1-D (one lane loop): of a specialised structure (constants
+    only) or of a family module (the law constant, the other codes run-time values that
+    the loop turns into selects)."""
     na, nb_, nc, clip = noise_p[1], noise_p[2], noise_p[3], noise_p[0]
     o0, o1, o2, o3 = opt_p[1], opt_p[1 + C.SLOT_P], opt_p[1 + 2 * C.SLOT_P], opt_p[1 + 3 * C.SLOT_P]
-    qa, qm = land_p[0], land_p[1] if LAND == C.LAND_QUADRATIC else 0.0
-    n_crit = int(land_p[0]) if LAND == C.LAND_MULTIWELL else 0
-    wlo = land_p[1] if LAND == C.LAND_MULTIWELL else -np.inf
-    whi = land_p[2] if LAND == C.LAND_MULTIWELL else np.inf
-    crit = land_p[3:]
+    if FAMILY_1D:
+        quad = codes[0] == C.LAND_QUADRATIC
+        t0, t1, t2, t3 = codes[2], codes[3], codes[4], codes[5]
+        interval = codes[2 + C.N_SLOTS] == C.STOP_INTERVAL
+    else:
+        quad = LAND == C.LAND_QUADRATIC
+        t0, t1, t2, t3 = T0, T1, T2, T3
+        interval = STOP == C.STOP_INTERVAL
+    qa = land_p[0] if quad else 0.0
+    qm = land_p[1] if quad else 0.0
+    # a family module applies slot k as clamp(m_k v, lo_k, hi_k): scale is (-eta, -inf,
+    # inf), a clip (1, -c, c), none (1, -inf, inf): the same values as transform1 (x1.0
+    # and a clamp at +-inf are exact), three operations instead of a chain of selects
+    m0, lo0, hi0 = _slot_affine(t0, o0)
+    m1, lo1, hi1 = _slot_affine(t1, o1)
+    m2, lo2, hi2 = _slot_affine(t2, o2)
+    m3, lo3, hi3 = _slot_affine(t3, o3)
     fsteps = float(n_steps)
     R = 3
     for j in range(L):
@@ -111,20 +133,18 @@ def _step_1d_fused(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
         S[2 * L + j] = s2
         S[3 * L + j] = s3
         x = F[j]
-        if _ON_QUADRATIC:  # LAND == C.LAND_QUADRATIC (numba prunes bool globals)
-            gr = quadratic_grad(qa, qm, x)
-        elif _ON_DOUBLEWELL:
-            gr = doublewell_grad0(x)
-        else:
-            gr = multiwell_grad(crit, n_crit, x)
+        # a Quadratic or the DoubleWell (kernel.fusable)
+        gr = quadratic_grad(qa, qm, x) if quad else doublewell_grad0(x)
         g = gr + clamp(xi, -clip, clip)
-        v = transform1(T0, o0, g)
-        v = transform1(T1, o1, v)
-        v = transform1(T2, o2, v)
-        v = transform1(T3, o3, v)
+        if FAMILY_1D:
+            v = clamp(m3 * clamp(m2 * clamp(m1 * clamp(m0 * g, lo0, hi0), lo1, hi1), lo2, hi2),
+                      lo3, hi3)
+        else:
+            v = transform1(t0, o0, g)
+            v = transform1(t1, o1, v)
+            v = transform1(t2, o2, v)
+            v = transform1(t3, o3, v)
         xn = x + v
-        if LAND == C.LAND_MULTIWELL:
-            xn = clamp(xn, wlo, whi)
         # a non-finite gradient diverges the path even if a clip made the step finite
         bad = not (abs(xn) <= diverge_at and abs(g) <= _FMAX)
         alive = F[(R + _ACT) * L + j] != 0.0
@@ -132,24 +152,23 @@ def _step_1d_fused(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
         F[(R + _TMP) * L + j] = 1.0 if (alive and not bad) else 0.0  # committed a step
         k = F[(R + _K) * L + j] + (1.0 if alive else 0.0)
         F[(R + _K) * L + j] = k
-        out = False
-        if STOP == C.STOP_INTERVAL:
-            out = (xn < F[(R + _LO) * L + j]) or (xn > F[(R + _HI) * L + j])
+        out = interval and ((xn < F[(R + _LO) * L + j]) or (xn > F[(R + _HI) * L + j]))
         new = C.DIVERGED if bad else (C.EXITED if out else C.RUNNING)
         F[(R + _ST) * L + j] = float(new) if alive else F[(R + _ST) * L + j]
         F[(R + _ACT) * L + j] = 1.0 if (alive and new == C.RUNNING and k < fsteps) else 0.0
 
 
 @nb.njit(**JIT)
-def _step_1d_absent(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
+def _step_1d_absent(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at):
     pass
 
 
 # a module that cannot fuse never compiles the fused step (it would only add compile time)
 step_1d = _step_1d_fused if FUSED else _step_1d_absent
-# a structure specialised for d = 1 alone (kernel.SPECIALISED_1D) never compiles the phased
-# step either: choose_structure sends its codes in d >= 2 to the generic kernel
-ONE_D_ONLY = (LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS) in SPECIALISED_1D
+# a structure specialised for d = 1 alone (kernel.one_d_only: the 1-D hot paths and the
+# on-demand fused structures) never compiles the phased step either: choose_structure
+# sends its codes in d >= 2 to the generic kernel
+ONE_D_ONLY = FAMILY_1D or one_d_only((LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS))
 _ON_MULTI = not ONE_D_ONLY
 assert FUSED or not ONE_D_ONLY
 
@@ -185,8 +204,9 @@ _ON_POLYAK = _T_ON[C.T_POLYAK]
 # _transform_lanes serves every transform but Polyak's
 _ON_TRANSFORM_LANES = any(_T_ON[k] for k in range(1, C.T_BB + 1) if k != C.T_POLYAK)
 _ON_OCCUPANCY = OBS in (C.DYN, C.OBS_OCCUPANCY)
-_ON_RECORD = OBS in (C.DYN, C.OBS_RECORD)
-_ON_CHECKPOINT = OBS in (C.DYN, C.OBS_CHECKPOINT)
+# a family module meets only the observers kernel.fusable accepts
+_ON_RECORD = OBS in (C.DYN, C.OBS_RECORD) and not FAMILY_1D
+_ON_CHECKPOINT = OBS in (C.DYN, C.OBS_CHECKPOINT) and not FAMILY_1D
 _ON_GAUSS_PAIR = NOISE in (C.DYN, C.NOISE_GAUSSIAN)  # Box-Muller pairs in d >= 2
 
 
@@ -977,7 +997,7 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
            start, end, out_status, out_step, out_x, obs_p, out_obs, stop_p, out_rec, cancel):
     d = x0.shape[1]
     if ONE_D_ONLY and d != 1:
-        raise ValueError("this kernel module serves d = 1 only (kernel.SPECIALISED_1D)")
+        raise ValueError("this kernel module serves d = 1 only (kernel.one_d_only)")
     # private copies of the parameter arrays: the phase functions still take an atomic
     # incref/decref per array argument (see DISPATCH); on arrays shared by the threads
     # each would bounce a cache line between the cores
@@ -1015,7 +1035,7 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
             return
         for _ in range(CHECK):
             if FUSED and d == 1:
-                step_1d(S, F, land_p, noise_p, opt_p, n_steps, diverge_at)
+                step_1d(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at)
             elif _ON_MULTI:
                 step_multi(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps,
                            diverge_at, sel, gbuf)
