@@ -432,9 +432,13 @@ values), so these modules never compile the phased d-dimensional step, about a t
 their compile time."""
 _W2 = ((C.LAND_QUADRATIC, C.NOISE_GAUSSIAN, C.T_CLIP_NORM, C.T_SCALE) + (0,) * _S
        + (C.STOP_NONE, C.OBS_NONE))
-SPECIALISED = SPECIALISED_1D | {
+SPECIALISED_ND = frozenset({
     _W2,  # W2: clipped SGD on a 100-d quadratic with Gaussian noise
-}
+})
+"""The specialised structures that are hot in d >= 2 only: their modules never serve d = 1
+(the same codes in 1-D run on the generic kernel, the same values), so they do not compile
+the fused 1-D step (about 1 s of W2's cold compile)."""
+SPECIALISED = SPECIALISED_1D | SPECIALISED_ND
 _WIDE = frozenset({_W2})  # modules with LANES_WIDE lanes per block (see lanes())
 
 
@@ -547,7 +551,8 @@ def choose_structure(codes, radial, dim):
     """The specialised structure when ``codes`` in dimension ``dim`` is a hot path, else
     :data:`GENERIC`."""
     codes = tuple(int(c) for c in codes)
-    if radial or codes not in SPECIALISED or (dim != 1 and codes in SPECIALISED_1D):
+    if (radial or codes not in SPECIALISED or (dim != 1 and codes in SPECIALISED_1D)
+            or (dim == 1 and codes in SPECIALISED_ND)):
         return GENERIC
     return codes
 

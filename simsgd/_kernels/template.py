@@ -32,7 +32,8 @@ import numpy as np
 from simsgd._kernels import codes as C
 from simsgd._kernels.elementary import vexp, vlog
 from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, _HI, _INLINE, _JIT,
-                                    _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, SPECIALISED_1D, clamp,
+                                    _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, SPECIALISED_1D,
+                                    SPECIALISED_ND, clamp,
                                     clip_factor,
                                     doublewell_grad0, draw_compound, draw_gaussian,
                                     draw_gaussian_pair, draw_pareto, draw_shifted_exp, draw_stable,
@@ -72,8 +73,11 @@ def _no_user_grad(x):
 USER_VALUE = _no_user_value
 USER_GRAD = _no_user_grad
 
+# a structure specialised for d >= 2 alone (kernel.SPECIALISED_ND) never serves d = 1:
+# choose_structure sends its codes in 1-D to the generic kernel
+ND_ONLY = (LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS) in SPECIALISED_ND
 # the fused 1-D step exists for specialised structures made of the original components
-FUSED = (LAND in (C.LAND_QUADRATIC, C.LAND_DOUBLEWELL, C.LAND_MULTIWELL)
+FUSED = not ND_ONLY and (LAND in (C.LAND_QUADRATIC, C.LAND_DOUBLEWELL, C.LAND_MULTIWELL)
          and NOISE in (C.NOISE_NONE, C.NOISE_GAUSSIAN, C.NOISE_PARETO, C.NOISE_COMPOUND)
          and T4 == C.T_NONE and T5 == C.T_NONE
          and all(t in (C.T_NONE, C.T_SCALE, C.T_CLIP_NORM, C.T_CLIP_COORD) for t in (T0, T1, T2, T3)))
@@ -978,6 +982,8 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
     d = x0.shape[1]
     if ONE_D_ONLY and d != 1:
         raise ValueError("this kernel module serves d = 1 only (kernel.SPECIALISED_1D)")
+    if ND_ONLY and d == 1:
+        raise ValueError("this kernel module serves d >= 2 only (kernel.SPECIALISED_ND)")
     # private copies of the parameter arrays: the phase functions still take an atomic
     # incref/decref per array argument (see DISPATCH); on arrays shared by the threads
     # each would bounce a cache line between the cores
