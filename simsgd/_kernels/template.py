@@ -993,14 +993,21 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
     R = 3 * d
     OB = R + _NROWS + int(opt_p[0])  # first observer row
     S = np.empty(4 * L, dtype=np.uint64)
-    F = np.zeros((OB + _observer_rows(obs, obs_p)) * L)
+    # np.empty and fill loops only: each np.zeros/np.full variant compiles an overload of
+    # its own on a cold start (compile time)
+    F = np.empty((OB + _observer_rows(obs, obs_p)) * L)
+    for q in range(F.shape[0]):
+        F[q] = 0.0
     land = LAND if LAND != C.DYN else codes[0]
     # scratch: batch indices of stochastic finite sums, an exact gradient
     sel = np.zeros(int(land_p[1]) if land in (C.LAND_STOCH_QUAD, C.LAND_FINITE_WELLS) else 1,
                    dtype=np.int64)
-    gbuf = np.zeros(d)
-    ids = np.full(L, -1, dtype=np.int64)
+    gbuf = np.empty(d)
+    for c in range(d):
+        gbuf[c] = 0.0
+    ids = np.empty(L, dtype=np.int64)
     for j in range(L):
+        ids[j] = -1
         # idle lanes: a valid generator state and a frozen, finite x
         for q in range(4):
             S[q * L + j] = np.uint64(j + 1)
@@ -1008,13 +1015,30 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
         F[(R + _HI) * L + j] = np.inf
     nxt = start
     live = 0
-    for j in range(L):
-        if nxt < end:
-            load_lane(S, F, j, nxt, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB)
-            ids[j] = nxt
-            nxt += 1
-            live += 1
-    while live > 0:
+    while True:
+        # scalar pass: write finished lanes and (re)fill idle ones; the first pass fills
+        # every lane (all idle: their _ACT row is 0), so load_lane has one call site
+        for j in range(L):
+            if F[(R + _ACT) * L + j] == 0.0:
+                i = ids[j]
+                if i >= 0:
+                    out_status[i] = np.int8(F[(R + _ST) * L + j])
+                    out_step[i] = np.int64(F[(R + _K) * L + j])
+                    for c in range(d):
+                        out_x[i, c] = F[c * L + j]
+                    if obs == C.OBS_OCCUPANCY:
+                        # observer rows after the first (the previous basin), as int64
+                        for q in range(out_obs.shape[1]):
+                            out_obs[i, q] = np.int64(F[(OB + 1 + q) * L + j])
+                    ids[j] = -1
+                    live -= 1
+                if nxt < end:
+                    load_lane(S, F, j, nxt, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB)
+                    ids[j] = nxt
+                    nxt += 1
+                    live += 1
+        if live == 0:
+            return
         # cancellation (Ctrl-C in simulate): one scalar load per CHECK steps of the block,
         # outside the lane loops; the caller discards the partial outputs
         if cancel[0] != 0:
@@ -1031,25 +1055,6 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
                 _record_step(F, R, d, ids, obs_p, out_rec)
             elif _ON_CHECKPOINT and obs == C.OBS_CHECKPOINT:
                 _checkpoint_step(F, R, OB, d, ids, obs_p, land, land_p, out_rec, gbuf)
-        # scalar pass: write finished lanes and refill them
-        for j in range(L):
-            i = ids[j]
-            if i >= 0 and F[(R + _ACT) * L + j] == 0.0:
-                out_status[i] = np.int8(F[(R + _ST) * L + j])
-                out_step[i] = np.int64(F[(R + _K) * L + j])
-                for c in range(d):
-                    out_x[i, c] = F[c * L + j]
-                if obs == C.OBS_OCCUPANCY:
-                    # observer rows after the first (the previous basin), as int64
-                    for q in range(out_obs.shape[1]):
-                        out_obs[i, q] = np.int64(F[(OB + 1 + q) * L + j])
-                if nxt < end:
-                    load_lane(S, F, j, nxt, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB)
-                    ids[j] = nxt
-                    nxt += 1
-                else:
-                    ids[j] = -1
-                    live -= 1
 
 
 # ----------------------------------------------------------------------------------
