@@ -54,17 +54,21 @@ JIT = _JIT
 # and LLVM optimises each on its own (inlining them too made one huge kernel function:
 # see "Tried and dropped" in kernel.py).
 DISPATCH = dict(JIT, inline="always")
+# Every function here but ``kernel`` is called only from jitted code: numba need not build
+# (lower, optimise, emit) the CPython and cfunc wrappers it makes for a Python caller
+# (cold compile time; numba's own overloads are compiled the same way)
+INNER = dict(JIT, no_cpython_wrapper=True, no_cfunc_wrapper=True)
 # --- structure ---
 LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS = 1, 0, 1, 0, 0, 0, 0, 0, 0, 0
 # --- end structure ---
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _no_user_value(x):
     return 0.0
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _no_user_grad(x):
     return np.zeros_like(x)
 
@@ -93,7 +97,7 @@ def _draw_none(a, b, c, s0, s1, s2, s3):
 _DRAW_1D = FUSED_SAMPLERS.get(NOISE, _draw_none)
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _step_1d_fused(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
     """One fused step of a 1-D specialised structure (one lane loop, constants only)."""
     na, nb_, nc, clip = noise_p[1], noise_p[2], noise_p[3], noise_p[0]
@@ -144,7 +148,7 @@ def _step_1d_fused(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
         F[(R + _ACT) * L + j] = 1.0 if (alive and new == C.RUNNING and k < fsteps) else 0.0
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _step_1d_absent(S, F, land_p, noise_p, opt_p, n_steps, diverge_at):
     pass
 
@@ -216,7 +220,7 @@ _ON_GAUSS_PAIR = NOISE in (C.DYN, C.NOISE_GAUSSIAN)  # Box-Muller pairs in d >= 
 #   overlap and needs no run-time checks at all.
 # ----------------------------------------------------------------------------------
 # --- lanes: kernel._module_source writes one copy per law, SAMPLER -> its draw_* ---
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _lanes_SAMPLER(S, F, row, a, b, c, clip, radius):
     """Row ``row`` <- clamp(a draw, -clip, clip) for every lane; with ``radius``, the row
     holds ||n||^2 of a radial direction and becomes |Z| / ||n||."""
@@ -241,7 +245,7 @@ def _lanes_SAMPLER(S, F, row, a, b, c, clip, radius):
 # --- end lanes ---
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _lanes_gaussian_pair(S, F, row, a, clip, nl):
     """Rows ``row`` and ``row + 1`` <- clamp(a Box-Muller pair, -clip, clip) for every lane:
     the Gaussian law's coordinates (2k, 2k+1) in d >= 2 (see ``draw_gaussian_pair``).
@@ -312,7 +316,7 @@ def phase_noise(S, F, d, codes, noise_p):
                 F[(d + cc) * L + j] = clamp(F[(d + cc) * L + j] * F[(R + _TMP) * L + j], -clip, clip)
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _batch_lanes(S, F, d, land, land_p, sel):
     """Stochastic finite sums: per lane a batch without replacement (Floyd), then the
     batch-mean gradient into the g rows. Scalar per lane (a gather over components)."""
@@ -351,7 +355,7 @@ def phase_grad(S, F, d, codes, land_p, sel):
         _grad_lanes(F, d, land, land_p)
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _grad_lanes(F, d, land, land_p):
     """grad f(x) of the deterministic built-in landscapes: their lane loops.
 
@@ -424,7 +428,7 @@ def _grad_lanes(F, d, land, land_p):
     return len(F) + len(land_p)
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _grad_user(F, d):
     """C.LAND_USER: the user's jitted grad, one lane at a time."""
     G = 2 * d
@@ -437,7 +441,7 @@ def _grad_user(F, d):
             F[(G + cc) * L + j] = gb[cc]
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def land_value(land, land_p, F, d, j, gbuf):
     """``f(x)`` at lane j, with the exact (full) gradient written into ``gbuf``."""
     f = 0.0
@@ -561,7 +565,7 @@ def _schedule_lanes(F, d, opt_p, p0, p1, p2, p3):
         F[(R + _FX) * L + j] = eta
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
     """One transform of the chain (any but Polyak's) on the v rows: its lane loops.
 
@@ -676,7 +680,7 @@ def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
     return len(F) + len(opt_p)  # one exit for the arrays' references: see _grad_lanes
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _t_polyak(F, d, land, land_p, gbuf, p0, p1):
     """Polyak's step: the one transform that calls out (f(x) per lane, through
     land_value), so it keeps its refcount operations; only chains with it pay them."""
@@ -729,7 +733,7 @@ def phase_transforms(F, d, codes, land_p, opt_p, gbuf):
 _F_RUNNING, _F_EXITED, _F_DIVERGED = float(C.RUNNING), float(C.EXITED), float(C.DIVERGED)
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _update_1d(F, multiwell, land_p, interval, n_steps, diverge_at):
     """:func:`phase_update` for d = 1: one lane loop with constant row offsets.
 
@@ -783,7 +787,7 @@ def phase_update(F, d, codes, land_p, stop_p, n_steps, diverge_at):
         _update_nd(F, d, land, stop, land_p, stop_p, n_steps, diverge_at)
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _update_nd(F, d, land, stop, land_p, stop_p, n_steps, diverge_at):
     """:func:`phase_update` for d >= 2, a lane loop per row and per check."""
     d = max(d, 1)  # row offsets provably >= 0: see the note above the phases
@@ -835,7 +839,7 @@ def _update_nd(F, d, land, stop, land_p, stop_p, n_steps, diverge_at):
         F[(R + _ACT) * L + j] = 1.0 if (alive and new == C.RUNNING and k < fsteps) else 0.0
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _combine_lanes(F, d):
     """g = grad f + xi (kept in the g rows for adaptive rules); v = g enters the chain."""
     d = max(d, 1)  # provably non-negative row offsets: see the note above the phases
@@ -868,7 +872,7 @@ FUSED_QCLIP = (LAND == C.LAND_QUADRATIC and NOISE == C.NOISE_GAUSSIAN
                and STOP == C.STOP_NONE)
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _step_nd_fused_quadratic_clip(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps,
                                   diverge_at, sel, gbuf):
     """One step of the W2 structure (d >= 2): the same values as ``step_nd``.
@@ -951,7 +955,7 @@ def _step_nd_fused_quadratic_clip(S, F, d, codes, land_p, noise_p, opt_p, stop_p
 step_multi = _step_nd_fused_quadratic_clip if FUSED_QCLIP else step_nd
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB):
     a, b, c, e = seed_state(seed, gidx[i])
     S[j] = a
@@ -1066,7 +1070,7 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
 # A separate pass after each step, with the lane loop innermost everywhere, so it
 # vectorises on its own and leaves the step loop untouched.
 # ----------------------------------------------------------------------------------
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _observer_rows(obs, obs_p):
     """Per-lane buffer rows the observer needs (0 without one)."""
     if obs == C.OBS_CHECKPOINT:
@@ -1077,7 +1081,7 @@ def _observer_rows(obs, obs_p):
     return 2 + nb_ + nb_ * nb_ + int(obs_p[1])
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _basin_of(x, obs_p):
     b = 0
     for e in range(int(obs_p[0])):
@@ -1085,7 +1089,7 @@ def _basin_of(x, obs_p):
     return b
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _occupancy_reset(F, j, OB, obs_p):
     n_e, n_m, eps = int(obs_p[0]), int(obs_p[1]), obs_p[2]
     nb_ = n_e + 1
@@ -1097,7 +1101,7 @@ def _occupancy_reset(F, j, OB, obs_p):
         F[(OB + 2 + nb_ + nb_ * nb_ + m) * L + j] = 0.0 if abs(x - obs_p[3 + n_e + m]) <= eps else -1.0
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _occupancy_step(F, R, OB, obs_p):
     n_e, n_m, eps = int(obs_p[0]), int(obs_p[1]), obs_p[2]
     nb_ = n_e + 1
@@ -1135,7 +1139,7 @@ def _occupancy_step(F, R, OB, obs_p):
             F[row] = F[(R + _K) * L + j] if new_hit else F[row]
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _record_step(F, R, d, ids, obs_p, out_rec):
     """Full paths of the recorded trajectories: x_k into out_rec[row, k] for every lane
     that committed step k (a scalar scatter; only the record structure pays for it)."""
@@ -1148,7 +1152,7 @@ def _record_step(F, R, d, ids, obs_p, out_rec):
                 out_rec[row, k, c] = F[c * L + j]
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _checkpoint_step(F, R, OB, d, ids, obs_p, land, land_p, out_rec, gbuf):
     """Values at the checkpoint steps, for the lanes that just committed one (scalar):
     f(x_k), ||grad f(x_k)||, the distance to the nearest minimum, the learning rate."""
