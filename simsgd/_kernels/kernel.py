@@ -34,7 +34,7 @@ import numpy as np
 
 from . import codes as C
 from .elementary import _sincos_small, vcos2pi, vexp, vexp_estrin, vlog, vsincos2pi
-from .rng import rotl, sign_bit, u01, xoshiro_next
+from .rng import rotl, seed_state, sign_bit, splitmix64, u01, xoshiro_next
 
 # Lanes per block (trajectories stepped in lockstep). Results do not depend on it (each
 # path has its own stream, and lanes never combine), so it is a per-module speed choice.
@@ -188,6 +188,11 @@ _LEAVES_I = dict(xoshiro_next=_inline_twin(xoshiro_next, dict(rotl=_rotl_i)),
 FUSED_SAMPLERS = {C.NOISE_PARETO: _inline_twin(draw_pareto, _LEAVES_I),
                   C.NOISE_GAUSSIAN: _inline_twin(draw_gaussian, _LEAVES_I),
                   C.NOISE_COMPOUND: _inline_twin(draw_compound, _LEAVES_I)}
+
+
+# seeding a lane (load_lane, once per path) inlined the same way: two functions fewer to
+# compile on a cold start
+SEED_STATE = _inline_twin(seed_state, dict(splitmix64=_inline_twin(splitmix64, {})))
 
 
 # law code -> sampler name, for the per-law lane loops generated into kernel modules

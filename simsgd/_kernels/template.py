@@ -32,15 +32,14 @@ import numpy as np
 from simsgd._kernels import codes as C
 from simsgd._kernels.elementary import vexp, vlog
 from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, _HI, _INLINE, _JIT,
-                                    _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, SPECIALISED_1D,
-                                    SPECIALISED_ND, clamp,
+                                    _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, SEED_STATE,
+                                    SPECIALISED_1D, SPECIALISED_ND, clamp,
                                     clip_factor,
                                     doublewell_grad0, draw_compound, draw_gaussian,
                                     draw_gaussian_pair, draw_pareto, draw_shifted_exp, draw_stable,
                                     draw_student_t, floyd_batch, multiwell_grad,
                                     quadratic_grad, transform1, vsinh, vtanh,
                                     wells_component_grad, wells_component_value)
-from simsgd._kernels.rng import seed_state
 
 L = LANES
 JIT = _JIT
@@ -58,6 +57,8 @@ DISPATCH = dict(JIT, inline="always")
 # (lower, optimise, emit) the CPython and cfunc wrappers it makes for a Python caller
 # (cold compile time; numba's own overloads are compiled the same way)
 INNER = dict(JIT, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+# ``kernel`` is called from Python only: it needs the CPython wrapper, not the cfunc one
+ENTRY = dict(JIT, no_cfunc_wrapper=True)
 # --- structure ---
 LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS = 1, 0, 1, 0, 0, 0, 0, 0, 0, 0
 # --- end structure ---
@@ -957,7 +958,7 @@ step_multi = _step_nd_fused_quadratic_clip if FUSED_QCLIP else step_nd
 
 @nb.njit(**INNER)
 def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB):
-    a, b, c, e = seed_state(seed, gidx[i])
+    a, b, c, e = SEED_STATE(seed, gidx[i])
     S[j] = a
     S[1 * L + j] = b
     S[2 * L + j] = c
@@ -980,7 +981,7 @@ def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB):
         F[OB * L + j] = 1.0 if obs_p[3] == 0.0 else 0.0
 
 
-@nb.njit(**JIT)
+@nb.njit(**ENTRY)
 def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
            start, end, out_status, out_step, out_x, obs_p, out_obs, stop_p, out_rec, cancel):
     d = x0.shape[1]
@@ -999,7 +1000,10 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
     S = np.empty(4 * L, dtype=np.uint64)
     # np.empty and fill loops only: each np.zeros/np.full variant compiles an overload of
     # its own on a cold start (compile time)
-    F = np.empty((OB + _observer_rows(obs, obs_p)) * L)
+    n_rows = OB
+    if _ON_OCCUPANCY or _ON_CHECKPOINT:  # a module without these observers needs no rows
+        n_rows += _observer_rows(obs, obs_p)
+    F = np.empty(n_rows * L)
     for q in range(F.shape[0]):
         F[q] = 0.0
     land = LAND if LAND != C.DYN else codes[0]
@@ -1070,7 +1074,7 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
 # A separate pass after each step, with the lane loop innermost everywhere, so it
 # vectorises on its own and leaves the step loop untouched.
 # ----------------------------------------------------------------------------------
-@nb.njit(**INNER)
+@nb.njit(**DISPATCH)
 def _observer_rows(obs, obs_p):
     """Per-lane buffer rows the observer needs (0 without one)."""
     if obs == C.OBS_CHECKPOINT:
