@@ -1085,7 +1085,7 @@ def _observer_rows(obs, obs_p):
     return 2 + nb_ + nb_ * nb_ + int(obs_p[1])
 
 
-@nb.njit(**INNER)
+@nb.njit(**DISPATCH)
 def _basin_of(x, obs_p):
     b = 0
     for e in range(int(obs_p[0])):
@@ -1093,7 +1093,7 @@ def _basin_of(x, obs_p):
     return b
 
 
-@nb.njit(**INNER)
+@nb.njit(**DISPATCH)
 def _occupancy_reset(F, j, OB, obs_p):
     n_e, n_m, eps = int(obs_p[0]), int(obs_p[1]), obs_p[2]
     nb_ = n_e + 1
