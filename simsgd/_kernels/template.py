@@ -280,10 +280,14 @@ def phase_noise(S, F, d, codes, noise_p):
     noise = NOISE if NOISE != C.DYN else codes[1]
     clip, a, b, c = noise_p[0], noise_p[1], noise_p[2], noise_p[3]
     R = 3 * d
+    # the lane loops' ``radius`` flag as a run-time bool (False in the plain branch, True in
+    # the radial one): a constant argument typed each lane loop twice (Literal[bool] False
+    # and True), and the generic kernel compiled every law's lane loop twice
+    radial = noise_p[4] != 0.0
     if noise == C.NOISE_NONE:
         for q in range(d * L):
             F[d * L + q] = 0.0
-    elif noise_p[4] == 0.0:
+    elif not radial:
         first = 0
         if _ON_GAUSS_PAIR:
             if noise == C.NOISE_GAUSSIAN:
@@ -293,7 +297,7 @@ def phase_noise(S, F, d, codes, noise_p):
                     _lanes_gaussian_pair(S, F, d + 2 * k, a, clip, L)
                 first = d - d % 2
         for cc in range(first, d):
-            _draw_any(noise, S, F, d + cc, a, b, c, clip, False)
+            _draw_any(noise, S, F, d + cc, a, b, c, clip, radial)
     else:
         # radial: a uniform direction from d normals, then one radius |Z|
         for cc in range(d):
@@ -311,7 +315,7 @@ def phase_noise(S, F, d, codes, noise_p):
         for cc in range(d):
             for j in range(L):
                 F[(R + _TMP) * L + j] += F[(d + cc) * L + j] * F[(d + cc) * L + j]
-        _draw_any(noise, S, F, R + _TMP, a, b, c, clip, True)
+        _draw_any(noise, S, F, R + _TMP, a, b, c, clip, radial)
         for cc in range(d):
             for j in range(L):
                 F[(d + cc) * L + j] = clamp(F[(d + cc) * L + j] * F[(R + _TMP) * L + j], -clip, clip)
@@ -1085,7 +1089,13 @@ def _observer_rows(obs, obs_p):
     return 2 + nb_ + nb_ * nb_ + int(obs_p[1])
 
 
-@nb.njit(**DISPATCH)
+# inlined into load_lane (numba IR) in a module whose observer is a constant (W3: two
+# functions fewer to compile); separate functions in the generic module, whose 1-D steps
+# ran ~7% slower with them inlined (the kernel's code changed around its step loop)
+_OBS_FN = DISPATCH if OBS != C.DYN else INNER
+
+
+@nb.njit(**_OBS_FN)
 def _basin_of(x, obs_p):
     b = 0
     for e in range(int(obs_p[0])):
@@ -1093,7 +1103,7 @@ def _basin_of(x, obs_p):
     return b
 
 
-@nb.njit(**DISPATCH)
+@nb.njit(**_OBS_FN)
 def _occupancy_reset(F, j, OB, obs_p):
     n_e, n_m, eps = int(obs_p[0]), int(obs_p[1]), obs_p[2]
     nb_ = n_e + 1
