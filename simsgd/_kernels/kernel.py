@@ -33,7 +33,8 @@ import numba as nb
 import numpy as np
 
 from . import codes as C
-from .elementary import _sincos_small, vcos2pi, vexp, vexp_estrin, vlog, vsincos2pi
+from .elementary import (_sincos_minimax, _sincos_small, vcos2pi, vexp, vexp_estrin, vlog,
+                         vsincos2pi)
 from .rng import rotl, seed_state, sign_bit, splitmix64, u01, xoshiro_next
 
 # Lanes per block (trajectories stepped in lockstep). Results do not depend on it (each
@@ -56,6 +57,34 @@ _JIT = dict(nogil=True, cache=True, error_model="numpy")
 # contain no calls and LLVM can vectorise them
 _INLINE = dict(inline="always", nogil=True, cache=True, error_model="numpy")
 TWO_M53 = 2.0**-53
+
+
+def _wrapperless(fn, calls):
+    """A copy of the jitted leaf ``fn`` (elementary.py, rng.py) for the kernel modules: built
+    without numba's CPython and cfunc wrappers (only jitted code calls it; cold compile time),
+    with its globals named in ``calls`` replaced by such copies, and its own disk-cache entry
+    (qualname + ``_k``). The same code, so the same values; the originals stay callable from
+    Python."""
+    py = fn.py_func
+    env = dict(py.__globals__)
+    env.update(calls)
+    twin = types.FunctionType(py.__code__, env, py.__name__, py.__defaults__, py.__closure__)
+    twin.__qualname__ = py.__qualname__ + "_k"
+    twin.__module__ = py.__module__
+    return nb.njit(**dict(_JIT, no_cpython_wrapper=True, no_cfunc_wrapper=True))(twin)
+
+
+# the names the samplers below (and the kernel modules) call: the wrapperless copies
+rotl = _wrapperless(rotl, {})
+xoshiro_next = _wrapperless(xoshiro_next, dict(rotl=rotl))
+u01 = _wrapperless(u01, {})
+sign_bit = _wrapperless(sign_bit, {})
+vlog = _wrapperless(vlog, {})
+vexp = _wrapperless(vexp, {})
+vexp_estrin = _wrapperless(vexp_estrin, {})
+_sincos_small = _wrapperless(_sincos_small, {})
+vcos2pi = _wrapperless(vcos2pi, dict(_sincos_small=_sincos_small))
+vsincos2pi = _wrapperless(vsincos2pi, dict(_sincos_minimax=_wrapperless(_sincos_minimax, {})))
 _FMAX = float(np.finfo(np.float64).max)  # |v| <= _FMAX is false exactly for inf and NaN
 
 

@@ -30,7 +30,6 @@ import numba as nb
 import numpy as np
 
 from simsgd._kernels import codes as C
-from simsgd._kernels.elementary import vexp, vlog
 from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, _HI, _INLINE, _JIT,
                                     _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, SEED_STATE,
                                     SPECIALISED_1D, SPECIALISED_ND, clamp,
@@ -39,7 +38,7 @@ from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, 
                                     draw_gaussian_pair, draw_pareto, draw_shifted_exp, draw_stable,
                                     draw_student_t, floyd_batch, multiwell_grad,
                                     quadratic_grad, transform1, vsinh, vtanh,
-                                    wells_component_grad, wells_component_value)
+                                    vexp, vlog, wells_component_grad, wells_component_value)
 
 L = LANES
 JIT = _JIT
