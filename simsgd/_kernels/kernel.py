@@ -33,8 +33,9 @@ import numba as nb
 import numpy as np
 
 from . import codes as C
-from .elementary import _sincos_small, vcos2pi, vexp, vexp_estrin, vlog, vsincos2pi
-from .rng import rotl, sign_bit, u01, xoshiro_next
+from .elementary import (_sincos_minimax, _sincos_small, vcos2pi, vexp, vexp_estrin, vlog,
+                         vsincos2pi)
+from .rng import rotl, seed_state, sign_bit, splitmix64, u01, xoshiro_next
 
 # Lanes per block (trajectories stepped in lockstep). Results do not depend on it (each
 # path has its own stream, and lanes never combine), so it is a per-module speed choice.
@@ -56,6 +57,34 @@ _JIT = dict(nogil=True, cache=True, error_model="numpy")
 # contain no calls and LLVM can vectorise them
 _INLINE = dict(inline="always", nogil=True, cache=True, error_model="numpy")
 TWO_M53 = 2.0**-53
+
+
+def _wrapperless(fn, calls):
+    """A copy of the jitted leaf ``fn`` (elementary.py, rng.py) for the kernel modules: built
+    without numba's CPython and cfunc wrappers (only jitted code calls it; cold compile time),
+    with its globals named in ``calls`` replaced by such copies, and its own disk-cache entry
+    (qualname + ``_k``). The same code, so the same values; the originals stay callable from
+    Python."""
+    py = fn.py_func
+    env = dict(py.__globals__)
+    env.update(calls)
+    twin = types.FunctionType(py.__code__, env, py.__name__, py.__defaults__, py.__closure__)
+    twin.__qualname__ = py.__qualname__ + "_k"
+    twin.__module__ = py.__module__
+    return nb.njit(**dict(_JIT, no_cpython_wrapper=True, no_cfunc_wrapper=True))(twin)
+
+
+# the names the samplers below (and the kernel modules) call: the wrapperless copies
+rotl = _wrapperless(rotl, {})
+xoshiro_next = _wrapperless(xoshiro_next, dict(rotl=rotl))
+u01 = _wrapperless(u01, {})
+sign_bit = _wrapperless(sign_bit, {})
+vlog = _wrapperless(vlog, {})
+vexp = _wrapperless(vexp, {})
+vexp_estrin = _wrapperless(vexp_estrin, {})
+_sincos_small = _wrapperless(_sincos_small, {})
+vcos2pi = _wrapperless(vcos2pi, dict(_sincos_small=_sincos_small))
+vsincos2pi = _wrapperless(vsincos2pi, dict(_sincos_minimax=_wrapperless(_sincos_minimax, {})))
 _FMAX = float(np.finfo(np.float64).max)  # |v| <= _FMAX is false exactly for inf and NaN
 
 
@@ -190,6 +219,11 @@ FUSED_SAMPLERS = {code: _inline_twin(fn, _LEAVES_I) for code, fn in (
     (C.NOISE_PARETO, draw_pareto), (C.NOISE_GAUSSIAN, draw_gaussian),
     (C.NOISE_COMPOUND, draw_compound), (C.NOISE_STUDENT_T, draw_student_t),
     (C.NOISE_STABLE, draw_stable), (C.NOISE_SHIFTED_EXP, draw_shifted_exp))}
+
+
+# seeding a lane (load_lane, once per path) inlined the same way: two functions fewer to
+# compile on a cold start
+SEED_STATE = _inline_twin(seed_state, dict(splitmix64=_inline_twin(splitmix64, {})))
 
 
 # law code -> sampler name, for the per-law lane loops generated into kernel modules
@@ -438,9 +472,13 @@ values), so these modules never compile the phased d-dimensional step, about a t
 their compile time."""
 _W2 = ((C.LAND_QUADRATIC, C.NOISE_GAUSSIAN, C.T_CLIP_NORM, C.T_SCALE) + (0,) * _S
        + (C.STOP_NONE, C.OBS_NONE))
-SPECIALISED = SPECIALISED_1D | {
+SPECIALISED_ND = frozenset({
     _W2,  # W2: clipped SGD on a 100-d quadratic with Gaussian noise
-}
+})
+"""The specialised structures that are hot in d >= 2 only: their modules never serve d = 1
+(the same codes in 1-D run on their law's family module, or the generic kernel: the same
+values), so they do not compile the fused 1-D step (about 1 s of W2's cold compile)."""
+SPECIALISED = SPECIALISED_1D | SPECIALISED_ND
 _WIDE = frozenset({_W2})  # modules with LANES_WIDE lanes per block (see lanes())
 
 
@@ -597,7 +635,8 @@ def choose_structure(codes, radial, dim):
     codes = tuple(int(c) for c in codes)
     if radial:
         return GENERIC
-    if codes in SPECIALISED and (dim == 1 or codes not in SPECIALISED_1D):
+    # a hot path's own module: the 1-D ones in d = 1 only, W2's in d >= 2 only
+    if codes in (SPECIALISED_1D if dim == 1 else SPECIALISED_ND):
         return codes
     if dim == 1 and fusable(codes):
         return family_1d(codes[1])

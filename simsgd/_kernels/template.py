@@ -30,17 +30,16 @@ import numba as nb
 import numpy as np
 
 from simsgd._kernels import codes as C
-from simsgd._kernels.elementary import vexp, vlog
 from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, _HI, _INLINE, _JIT,
-                                    _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, clamp,
+                                    _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, SEED_STATE,
+                                    SPECIALISED_ND, clamp,
                                     clip_factor,
                                     doublewell_grad0, draw_compound, draw_gaussian,
                                     draw_gaussian_pair, draw_pareto, draw_shifted_exp, draw_stable,
                                     draw_student_t, floyd_batch, fusable, multiwell_grad,
                                     one_d_only,
                                     quadratic_grad, transform1, vsinh, vtanh,
-                                    wells_component_grad, wells_component_value)
-from simsgd._kernels.rng import seed_state
+                                    vexp, vlog, wells_component_grad, wells_component_value)
 
 L = LANES
 JIT = _JIT
@@ -54,17 +53,23 @@ JIT = _JIT
 # and LLVM optimises each on its own (inlining them too made one huge kernel function:
 # see "Tried and dropped" in kernel.py).
 DISPATCH = dict(JIT, inline="always")
+# Every function here but ``kernel`` is called only from jitted code: numba need not build
+# (lower, optimise, emit) the CPython and cfunc wrappers it makes for a Python caller
+# (cold compile time; numba's own overloads are compiled the same way)
+INNER = dict(JIT, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+# ``kernel`` is called from Python only: it needs the CPython wrapper, not the cfunc one
+ENTRY = dict(JIT, no_cfunc_wrapper=True)
 # --- structure ---
 LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS = 1, 0, 1, 0, 0, 0, 0, 0, 0, 0
 # --- end structure ---
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _no_user_value(x):
     return 0.0
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _no_user_grad(x):
     return np.zeros_like(x)
 
@@ -77,8 +82,11 @@ USER_GRAD = _no_user_grad
 # landscape, the transforms, the stop rule and the observer (among those kernel.fusable
 # accepts) are read at run time by the fused step, as loop-invariant selects
 FAMILY_1D = LAND == C.DYN and NOISE != C.DYN
+# a structure specialised for d >= 2 alone (kernel.SPECIALISED_ND) never serves d = 1:
+# choose_structure sends its codes in 1-D to a family module or the generic kernel
+ND_ONLY = (LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS) in SPECIALISED_ND
 # the fused 1-D step: a family module, or a specialised structure kernel.fusable accepts
-FUSED = FAMILY_1D or fusable((LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS))
+FUSED = FAMILY_1D or (not ND_ONLY and fusable((LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS)))
 
 
 # the fused step's sampler, chosen at module level rather than by branches on NOISE:
@@ -97,7 +105,7 @@ def _slot_affine(kind, a):
     return 1.0, -np.inf, np.inf
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _step_1d_fused(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at):
     """One fused step in 1-D (one lane loop): of a specialised structure (constants
     only) or of a family module (the law constant, the other codes run-time values that
@@ -158,7 +166,7 @@ def _step_1d_fused(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at):
         F[(R + _ACT) * L + j] = 1.0 if (alive and new == C.RUNNING and k < fsteps) else 0.0
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _step_1d_absent(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at):
     pass
 
@@ -232,7 +240,7 @@ _ON_GAUSS_PAIR = NOISE in (C.DYN, C.NOISE_GAUSSIAN)  # Box-Muller pairs in d >= 
 #   overlap and needs no run-time checks at all.
 # ----------------------------------------------------------------------------------
 # --- lanes: kernel._module_source writes one copy per law, SAMPLER -> its draw_* ---
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _lanes_SAMPLER(S, F, row, a, b, c, clip, radius):
     """Row ``row`` <- clamp(a draw, -clip, clip) for every lane; with ``radius``, the row
     holds ||n||^2 of a radial direction and becomes |Z| / ||n||."""
@@ -257,7 +265,7 @@ def _lanes_SAMPLER(S, F, row, a, b, c, clip, radius):
 # --- end lanes ---
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _lanes_gaussian_pair(S, F, row, a, clip, nl):
     """Rows ``row`` and ``row + 1`` <- clamp(a Box-Muller pair, -clip, clip) for every lane:
     the Gaussian law's coordinates (2k, 2k+1) in d >= 2 (see ``draw_gaussian_pair``).
@@ -291,10 +299,14 @@ def phase_noise(S, F, d, codes, noise_p):
     noise = NOISE if NOISE != C.DYN else codes[1]
     clip, a, b, c = noise_p[0], noise_p[1], noise_p[2], noise_p[3]
     R = 3 * d
+    # the lane loops' ``radius`` flag as a run-time bool (False in the plain branch, True in
+    # the radial one): a constant argument typed each lane loop twice (Literal[bool] False
+    # and True), and the generic kernel compiled every law's lane loop twice
+    radial = noise_p[4] != 0.0
     if noise == C.NOISE_NONE:
         for q in range(d * L):
             F[d * L + q] = 0.0
-    elif noise_p[4] == 0.0:
+    elif not radial:
         first = 0
         if _ON_GAUSS_PAIR:
             if noise == C.NOISE_GAUSSIAN:
@@ -304,7 +316,7 @@ def phase_noise(S, F, d, codes, noise_p):
                     _lanes_gaussian_pair(S, F, d + 2 * k, a, clip, L)
                 first = d - d % 2
         for cc in range(first, d):
-            _draw_any(noise, S, F, d + cc, a, b, c, clip, False)
+            _draw_any(noise, S, F, d + cc, a, b, c, clip, radial)
     else:
         # radial: a uniform direction from d normals, then one radius |Z|
         for cc in range(d):
@@ -322,13 +334,13 @@ def phase_noise(S, F, d, codes, noise_p):
         for cc in range(d):
             for j in range(L):
                 F[(R + _TMP) * L + j] += F[(d + cc) * L + j] * F[(d + cc) * L + j]
-        _draw_any(noise, S, F, R + _TMP, a, b, c, clip, True)
+        _draw_any(noise, S, F, R + _TMP, a, b, c, clip, radial)
         for cc in range(d):
             for j in range(L):
                 F[(d + cc) * L + j] = clamp(F[(d + cc) * L + j] * F[(R + _TMP) * L + j], -clip, clip)
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _batch_lanes(S, F, d, land, land_p, sel):
     """Stochastic finite sums: per lane a batch without replacement (Floyd), then the
     batch-mean gradient into the g rows. Scalar per lane (a gather over components)."""
@@ -367,7 +379,7 @@ def phase_grad(S, F, d, codes, land_p, sel):
         _grad_lanes(F, d, land, land_p)
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _grad_lanes(F, d, land, land_p):
     """grad f(x) of the deterministic built-in landscapes: their lane loops.
 
@@ -440,7 +452,7 @@ def _grad_lanes(F, d, land, land_p):
     return len(F) + len(land_p)
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _grad_user(F, d):
     """C.LAND_USER: the user's jitted grad, one lane at a time."""
     G = 2 * d
@@ -453,7 +465,7 @@ def _grad_user(F, d):
             F[(G + cc) * L + j] = gb[cc]
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def land_value(land, land_p, F, d, j, gbuf):
     """``f(x)`` at lane j, with the exact (full) gradient written into ``gbuf``."""
     f = 0.0
@@ -577,7 +589,7 @@ def _schedule_lanes(F, d, opt_p, p0, p1, p2, p3):
         F[(R + _FX) * L + j] = eta
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
     """One transform of the chain (any but Polyak's) on the v rows: its lane loops.
 
@@ -692,7 +704,7 @@ def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
     return len(F) + len(opt_p)  # one exit for the arrays' references: see _grad_lanes
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _t_polyak(F, d, land, land_p, gbuf, p0, p1):
     """Polyak's step: the one transform that calls out (f(x) per lane, through
     land_value), so it keeps its refcount operations; only chains with it pay them."""
@@ -745,7 +757,7 @@ def phase_transforms(F, d, codes, land_p, opt_p, gbuf):
 _F_RUNNING, _F_EXITED, _F_DIVERGED = float(C.RUNNING), float(C.EXITED), float(C.DIVERGED)
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _update_1d(F, multiwell, land_p, interval, n_steps, diverge_at):
     """:func:`phase_update` for d = 1: one lane loop with constant row offsets.
 
@@ -799,7 +811,7 @@ def phase_update(F, d, codes, land_p, stop_p, n_steps, diverge_at):
         _update_nd(F, d, land, stop, land_p, stop_p, n_steps, diverge_at)
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _update_nd(F, d, land, stop, land_p, stop_p, n_steps, diverge_at):
     """:func:`phase_update` for d >= 2, a lane loop per row and per check."""
     d = max(d, 1)  # row offsets provably >= 0: see the note above the phases
@@ -851,7 +863,7 @@ def _update_nd(F, d, land, stop, land_p, stop_p, n_steps, diverge_at):
         F[(R + _ACT) * L + j] = 1.0 if (alive and new == C.RUNNING and k < fsteps) else 0.0
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _combine_lanes(F, d):
     """g = grad f + xi (kept in the g rows for adaptive rules); v = g enters the chain."""
     d = max(d, 1)  # provably non-negative row offsets: see the note above the phases
@@ -884,7 +896,7 @@ FUSED_QCLIP = (LAND == C.LAND_QUADRATIC and NOISE == C.NOISE_GAUSSIAN
                and STOP == C.STOP_NONE)
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _step_nd_fused_quadratic_clip(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps,
                                   diverge_at, sel, gbuf):
     """One step of the W2 structure (d >= 2): the same values as ``step_nd``.
@@ -967,9 +979,9 @@ def _step_nd_fused_quadratic_clip(S, F, d, codes, land_p, noise_p, opt_p, stop_p
 step_multi = _step_nd_fused_quadratic_clip if FUSED_QCLIP else step_nd
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB):
-    a, b, c, e = seed_state(seed, gidx[i])
+    a, b, c, e = SEED_STATE(seed, gidx[i])
     S[j] = a
     S[1 * L + j] = b
     S[2 * L + j] = c
@@ -992,12 +1004,14 @@ def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB):
         F[OB * L + j] = 1.0 if obs_p[3] == 0.0 else 0.0
 
 
-@nb.njit(**JIT)
+@nb.njit(**ENTRY)
 def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
            start, end, out_status, out_step, out_x, obs_p, out_obs, stop_p, out_rec, cancel):
     d = x0.shape[1]
     if ONE_D_ONLY and d != 1:
         raise ValueError("this kernel module serves d = 1 only (kernel.one_d_only)")
+    if ND_ONLY and d == 1:
+        raise ValueError("this kernel module serves d >= 2 only (kernel.SPECIALISED_ND)")
     # private copies of the parameter arrays: the phase functions still take an atomic
     # incref/decref per array argument (see DISPATCH); on arrays shared by the threads
     # each would bounce a cache line between the cores
@@ -1007,14 +1021,24 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
     R = 3 * d
     OB = R + _NROWS + int(opt_p[0])  # first observer row
     S = np.empty(4 * L, dtype=np.uint64)
-    F = np.zeros((OB + _observer_rows(obs, obs_p)) * L)
+    # np.empty and fill loops only: each np.zeros/np.full variant compiles an overload of
+    # its own on a cold start (compile time)
+    n_rows = OB
+    if _ON_OCCUPANCY or _ON_CHECKPOINT:  # a module without these observers needs no rows
+        n_rows += _observer_rows(obs, obs_p)
+    F = np.empty(n_rows * L)
+    for q in range(F.shape[0]):
+        F[q] = 0.0
     land = LAND if LAND != C.DYN else codes[0]
     # scratch: batch indices of stochastic finite sums, an exact gradient
     sel = np.zeros(int(land_p[1]) if land in (C.LAND_STOCH_QUAD, C.LAND_FINITE_WELLS) else 1,
                    dtype=np.int64)
-    gbuf = np.zeros(d)
-    ids = np.full(L, -1, dtype=np.int64)
+    gbuf = np.empty(d)
+    for c in range(d):
+        gbuf[c] = 0.0
+    ids = np.empty(L, dtype=np.int64)
     for j in range(L):
+        ids[j] = -1
         # idle lanes: a valid generator state and a frozen, finite x
         for q in range(4):
             S[q * L + j] = np.uint64(j + 1)
@@ -1022,13 +1046,30 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
         F[(R + _HI) * L + j] = np.inf
     nxt = start
     live = 0
-    for j in range(L):
-        if nxt < end:
-            load_lane(S, F, j, nxt, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB)
-            ids[j] = nxt
-            nxt += 1
-            live += 1
-    while live > 0:
+    while True:
+        # scalar pass: write finished lanes and (re)fill idle ones; the first pass fills
+        # every lane (all idle: their _ACT row is 0), so load_lane has one call site
+        for j in range(L):
+            if F[(R + _ACT) * L + j] == 0.0:
+                i = ids[j]
+                if i >= 0:
+                    out_status[i] = np.int8(F[(R + _ST) * L + j])
+                    out_step[i] = np.int64(F[(R + _K) * L + j])
+                    for c in range(d):
+                        out_x[i, c] = F[c * L + j]
+                    if obs == C.OBS_OCCUPANCY:
+                        # observer rows after the first (the previous basin), as int64
+                        for q in range(out_obs.shape[1]):
+                            out_obs[i, q] = np.int64(F[(OB + 1 + q) * L + j])
+                    ids[j] = -1
+                    live -= 1
+                if nxt < end:
+                    load_lane(S, F, j, nxt, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB)
+                    ids[j] = nxt
+                    nxt += 1
+                    live += 1
+        if live == 0:
+            return
         # cancellation (Ctrl-C in simulate): one scalar load per CHECK steps of the block,
         # outside the lane loops; the caller discards the partial outputs
         if cancel[0] != 0:
@@ -1045,25 +1086,6 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
                 _record_step(F, R, d, ids, obs_p, out_rec)
             elif _ON_CHECKPOINT and obs == C.OBS_CHECKPOINT:
                 _checkpoint_step(F, R, OB, d, ids, obs_p, land, land_p, out_rec, gbuf)
-        # scalar pass: write finished lanes and refill them
-        for j in range(L):
-            i = ids[j]
-            if i >= 0 and F[(R + _ACT) * L + j] == 0.0:
-                out_status[i] = np.int8(F[(R + _ST) * L + j])
-                out_step[i] = np.int64(F[(R + _K) * L + j])
-                for c in range(d):
-                    out_x[i, c] = F[c * L + j]
-                if obs == C.OBS_OCCUPANCY:
-                    # observer rows after the first (the previous basin), as int64
-                    for q in range(out_obs.shape[1]):
-                        out_obs[i, q] = np.int64(F[(OB + 1 + q) * L + j])
-                if nxt < end:
-                    load_lane(S, F, j, nxt, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB)
-                    ids[j] = nxt
-                    nxt += 1
-                else:
-                    ids[j] = -1
-                    live -= 1
 
 
 # ----------------------------------------------------------------------------------
@@ -1075,7 +1097,7 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
 # A separate pass after each step, with the lane loop innermost everywhere, so it
 # vectorises on its own and leaves the step loop untouched.
 # ----------------------------------------------------------------------------------
-@nb.njit(**JIT)
+@nb.njit(**DISPATCH)
 def _observer_rows(obs, obs_p):
     """Per-lane buffer rows the observer needs (0 without one)."""
     if obs == C.OBS_CHECKPOINT:
@@ -1086,7 +1108,13 @@ def _observer_rows(obs, obs_p):
     return 2 + nb_ + nb_ * nb_ + int(obs_p[1])
 
 
-@nb.njit(**JIT)
+# inlined into load_lane (numba IR) in a module whose observer is a constant (W3: two
+# functions fewer to compile); separate functions in the generic module, whose 1-D steps
+# ran ~7% slower with them inlined (the kernel's code changed around its step loop)
+_OBS_FN = DISPATCH if OBS != C.DYN else INNER
+
+
+@nb.njit(**_OBS_FN)
 def _basin_of(x, obs_p):
     b = 0
     for e in range(int(obs_p[0])):
@@ -1094,7 +1122,7 @@ def _basin_of(x, obs_p):
     return b
 
 
-@nb.njit(**JIT)
+@nb.njit(**_OBS_FN)
 def _occupancy_reset(F, j, OB, obs_p):
     n_e, n_m, eps = int(obs_p[0]), int(obs_p[1]), obs_p[2]
     nb_ = n_e + 1
@@ -1106,7 +1134,7 @@ def _occupancy_reset(F, j, OB, obs_p):
         F[(OB + 2 + nb_ + nb_ * nb_ + m) * L + j] = 0.0 if abs(x - obs_p[3 + n_e + m]) <= eps else -1.0
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _occupancy_step(F, R, OB, obs_p):
     n_e, n_m, eps = int(obs_p[0]), int(obs_p[1]), obs_p[2]
     nb_ = n_e + 1
@@ -1144,7 +1172,7 @@ def _occupancy_step(F, R, OB, obs_p):
             F[row] = F[(R + _K) * L + j] if new_hit else F[row]
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _record_step(F, R, d, ids, obs_p, out_rec):
     """Full paths of the recorded trajectories: x_k into out_rec[row, k] for every lane
     that committed step k (a scalar scatter; only the record structure pays for it)."""
@@ -1157,7 +1185,7 @@ def _record_step(F, R, d, ids, obs_p, out_rec):
                 out_rec[row, k, c] = F[c * L + j]
 
 
-@nb.njit(**JIT)
+@nb.njit(**INNER)
 def _checkpoint_step(F, R, OB, d, ids, obs_p, land, land_p, out_rec, gbuf):
     """Values at the checkpoint steps, for the lanes that just committed one (scalar):
     f(x_k), ||grad f(x_k)||, the distance to the nearest minimum, the learning rate."""
