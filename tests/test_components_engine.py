@@ -86,6 +86,28 @@ def test_specialised_and_generic_kernels_agree_bit_for_bit(case):
         np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
 
 
+@pytest.mark.parametrize("batch", [1, 2, 5, 6])
+@pytest.mark.parametrize("kind", ["stochastic-quadratic-3d", "finite-sum-wells"])
+def test_finite_sum_batch_sizes_match_reference(kind, batch):
+    # The kernel draws every lane's batch in lane loops (template._batch_lanes), with one
+    # select per earlier index in place of Floyd's search. Every batch size, up to the
+    # full sum (B = N = 6, every index once, in Floyd's order), must pick the reference's
+    # indices from the same words. 77 paths is not a multiple of the lane count.
+    if kind == "finite-sum-wells":
+        land = sg.landscapes.FiniteSumWells(np.linspace(0.5, 6.0, 6), 0.2, batch_size=batch)
+        x0 = np.array([-0.8])
+    else:
+        K = np.random.default_rng(1).uniform(0.1, 2.0, size=(6, 3))
+        land = sg.landscapes.StochasticQuadratic(K, batch_size=batch, center=[0.5, -1.0, 0.0])
+        x0 = np.array([1.0, 0.0, -1.0])
+    noise, opt = sg.noise.Gaussian(0.3), sg.optimizers.sgd(0.3)
+    # no stop: every path runs all the steps, so x depends on every batch drawn
+    res = sg.simulate(land, noise, opt, x0=x0, n_paths=77, n_steps=N_STEPS, seed=SEED,
+                      progress=False)
+    ref = reference_simulate(land, noise, opt, x0, 77, N_STEPS, SEED)
+    _compare(res, ref)
+
+
 # --------------------------------------------------------------------------------------
 # Transform invariants through the kernel. On Quadratic(0) from x0 = 0 the stochastic
 # gradient is the noise itself, so one step moves x by exactly the chain's output u.

@@ -36,6 +36,7 @@ import numba as nb
 import numpy as np
 from llvmlite import ir
 from numba import types
+from numba.core import cgutils
 from numba.extending import intrinsic
 
 _JIT = dict(nogil=True, cache=True, error_model="numpy")
@@ -69,6 +70,27 @@ def bits_f64(typingctx, n):
         return builder.bitcast(args[0], ir.DoubleType())
 
     return types.float64(types.int64), codegen
+
+
+@intrinsic
+def stack_f64(typingctx, n):
+    """Stack memory for ``n`` float64 (``n`` a compile-time integer): use it as an array with
+    ``numba.carray(stack_f64(n), n)``.
+
+    This is for a lane loop that gathers, that is, reads at addresses it computes. LLVM
+    cannot bound such an address. When the loop also stores into an argument array that
+    might alias the gathered one, LLVM does not vectorise it. A stack array provably
+    aliases no argument, so stores into it leave the loop vectorisable (see
+    ``template._batch_lanes``). Do not rely on its initial contents. It lives until the
+    function returns, and must not be returned or kept."""
+    if not isinstance(n, types.IntegerLiteral) or n.literal_value < 1:
+        return None
+    size = n.literal_value
+
+    def codegen(context, builder, signature, args):
+        return cgutils.alloca_once(builder, context.get_value_type(types.float64), size=size)
+
+    return types.CPointer(types.float64)(n), codegen
 
 
 _LN2_HI = 6.93147180369123816490e-01

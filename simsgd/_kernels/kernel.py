@@ -317,24 +317,6 @@ def wells_component_value(ka, kb, a, b, x):
     return xa * xa * xb * xb * (ka * xb * xb + kb * xa * xa) / (2.0 * ab * ab * ab * ab)
 
 
-@nb.njit(**_INLINE)
-def floyd_batch(n, m, sel, s0, s1, s2, s3):
-    """``m`` distinct indices of ``range(n)`` into ``sel[:m]`` (Floyd's algorithm): one word
-    per index, ``t = floor(U (q + 1))`` for ``q = n - m .. n - 1`` (clamped to ``q``, as
-    ``U`` may be 1), and ``q`` itself when ``t`` was already chosen."""
-    cnt = 0
-    for q in range(n - m, n):
-        r, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
-        t = min(int(u01(r) * (q + 1)), q)
-        for e in range(cnt):
-            if sel[e] == t:
-                t = q
-                break
-        sel[cnt] = t
-        cnt += 1
-    return s0, s1, s2, s3
-
-
 # Rows of the per-block float buffer F (flat, row r of lane j at r * L + j): x occupies rows
 # [0, d), the work vector v rows [d, 2 d), the raw stochastic gradient g rows [2 d, 3 d),
 # then the per-lane scalars below (from R = 3 d), the transforms' state rows (from

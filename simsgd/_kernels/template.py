@@ -15,10 +15,11 @@ themselves stay branch-free. Two kinds of function make up a step:
 
 * *dispatchers* (``step_nd``, ``phase_noise``, ``phase_grad``, ``phase_transforms``,
   ``phase_update``), inlined into the kernel's step loop (see ``DISPATCH``);
-* *lane-loop functions* (``_lanes_draw_<law>``, ``_grad_lanes``, ``_combine_lanes``,
-  ``_transform_lanes``, ``_update_1d``/``_update_nd``), which call no jitted function,
-  so they carry no refcount operations, and which are written so that LLVM vectorises
-  their loops with a run-time dimension (see the note above the phases).
+* *lane-loop functions* (``_lanes_draw_<law>``, ``_grad_lanes``, ``_batch_lanes``,
+  ``_combine_lanes``, ``_transform_lanes``, ``_update_1d``/``_update_nd``). They call no
+  jitted function except leaf helpers, which LLVM inlines, so they carry no refcount
+  operations. They are written so that LLVM vectorises their loops even when the
+  dimension is known only at run time (see the note above the phases).
 
 Specialised modules (every code a constant) additionally fuse the whole 1-D step into one
 lane loop (``step_1d``) for the hot structures.
@@ -30,19 +31,24 @@ import numba as nb
 import numpy as np
 
 from simsgd._kernels import codes as C
+from simsgd._kernels.elementary import f64_bits, stack_f64
 from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, _HI, _INLINE, _JIT,
                                     _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, SEED_STATE,
                                     SPECIALISED_ND, clamp,
                                     clip_factor,
                                     doublewell_grad0, draw_compound, draw_gaussian,
                                     draw_gaussian_pair, draw_pareto, draw_shifted_exp, draw_stable,
-                                    draw_student_t, floyd_batch, fusable, multiwell_grad,
+                                    draw_student_t, fusable, multiwell_grad,
                                     one_d_only,
                                     quadratic_grad, transform1, vsinh, vtanh,
-                                    vexp, vlog, wells_component_grad, wells_component_value)
+                                    u01, vexp, vlog, wells_component_grad, wells_component_value,
+                                    xoshiro_next)
 
 L = LANES
 JIT = _JIT
+# _batch_lanes' float -> integer conversion from bits: 2^52 and its bit pattern
+_TWO52 = 2.0**52
+_TWO52_BITS = 0x4330000000000000
 # Dispatchers run once per step and only call lane loops: they are inlined (numba IR) up
 # to the kernel's step loop. A jitted function that calls another one keeps an atomic
 # incref/decref pair per array argument (numba's refcount pruning gives up on calls);
@@ -342,29 +348,83 @@ def phase_noise(S, F, d, codes, noise_p):
 
 @nb.njit(**INNER)
 def _batch_lanes(S, F, d, land, land_p, sel):
-    """Stochastic finite sums: per lane a batch without replacement (Floyd), then the
-    batch-mean gradient into the g rows. Scalar per lane (a gather over components)."""
+    """Stochastic finite sums: per lane a batch of ``bsz`` distinct component indices drawn
+    without replacement (Floyd's algorithm), then the batch-mean gradient into the g rows.
+
+    Every loop is a lane loop, so LLVM vectorises them all. ``sel`` holds ``bsz`` rows of
+    lanes (row ``e`` of lane ``j`` at ``e * nl + j``). Row ``e``, with
+    ``q = n_comp - bsz + e``, takes one word of each lane's stream,
+    ``t = min(floor(U (q + 1)), q)``, then ``q`` where an earlier row of that lane already
+    holds ``t``: one select per earlier row, with no early exit. A row that became ``q``
+    matches no later row, because ``q`` is larger than every earlier index. Each lane
+    therefore uses the same words and picks the same indices in the same order as the
+    per-lane scalar Floyd loop this replaced (``floyd_batches`` in ``tests/reference.py``),
+    and each batch sum adds the same terms in the same order: the values are unchanged.
+
+    Why it is written this way (checked in the IR and with LLVM's loop-vectorize remarks):
+
+    * The lane count ``nl`` is read at run time from S, which the kernel allocates with
+      4 L words, as in W2's fused step. It equals L, so the arithmetic is the same. With
+      the constant L = 32, LLVM fully unrolled the lane loops before the loop vectoriser
+      ran, and only the draw loop was vectorised. At L = 16 the constant was as fast. An
+      argument does not help: numba compiled this function for ``Literal[int]``, so L was
+      a constant again. ``min(nl, L)`` would bound the trip count, and the single vector
+      iteration would then become straight-line code, which
+      benchmarks/vectorisation.py does not count as a loop.
+    * The sums gather from ``land_p``, indexed by ``sel``. They build up in ``acc``, a stack
+      array (``stack_f64``), and only then go to F. LLVM cannot bound a gathered address,
+      so when the loop also stored into F (an argument that might alias ``land_p``), it gave
+      up ("cannot identify array bounds"). A stack array does not alias any argument.
+    * The word's integer comes from bits, not from ``int()``: see the draw loop.
+    * There is one exit and the arrays stay live until it. With returns on each branch,
+      numba kept an atomic incref/decref pair per array argument (see ``_grad_lanes``).
+    """
+    nl = max(S.shape[0] // 4, 1)  # = L: acc and sel's rows hold L lanes
+    d = max(d, 1)  # provably non-negative row offsets: see the note above the phases
+    acc = nb.carray(stack_f64(L), L)
     n_comp, bsz = int(land_p[0]), int(land_p[1])
     G = 2 * d
-    for j in range(L):
-        s0, s1, s2, s3 = floyd_batch(n_comp, bsz, sel, S[j], S[L + j], S[2 * L + j], S[3 * L + j])
-        S[j] = s0
-        S[L + j] = s1
-        S[2 * L + j] = s2
-        S[3 * L + j] = s3
-        if land == C.LAND_STOCH_QUAD:
-            for cc in range(d):
-                acc = 0.0
-                for e in range(bsz):
-                    acc += land_p[2 + d + sel[e] * d + cc]
-                F[(G + cc) * L + j] = (acc / bsz) * (F[cc * L + j] - land_p[2 + cc])
-        else:
-            a, b = land_p[2], land_p[3]
-            acc = 0.0
+    for e in range(bsz):
+        q = n_comp - bsz + e
+        fq1 = float(q + 1)
+        fq = float(q)
+        for j in range(nl):
+            r, s0, s1, s2, s3 = xoshiro_next(S[j], S[nl + j], S[2 * nl + j], S[3 * nl + j])
+            S[j] = s0
+            S[nl + j] = s1
+            S[2 * nl + j] = s2
+            S[3 * nl + j] = s3
+            # min(int(U (q + 1)), q) without a float -> int64 conversion. AVX2 has none for
+            # packed doubles, so LLVM converted lane by lane. The floor is an integer in
+            # [0, q], below 2^52, so adding 2^52 is exact and leaves it in the low mantissa
+            # bits. It equals int(), which truncates, and truncation is the floor for U > 0.
+            tf = min(np.floor(u01(r) * fq1), fq)
+            sel[e * nl + j] = f64_bits(tf + _TWO52) - _TWO52_BITS
+        for e2 in range(e):
+            for j in range(nl):
+                t = sel[e * nl + j]
+                sel[e * nl + j] = q if sel[e2 * nl + j] == t else t
+    if land == C.LAND_STOCH_QUAD:
+        for cc in range(d):
+            for j in range(nl):
+                acc[j] = 0.0
             for e in range(bsz):
-                i = sel[e]
-                acc += wells_component_grad(land_p[4 + i], land_p[4 + n_comp + i], a, b, F[j])
-            F[G * L + j] = acc / bsz
+                for j in range(nl):
+                    acc[j] += land_p[2 + d + sel[e * nl + j] * d + cc]
+            m = land_p[2 + cc]
+            for j in range(nl):
+                F[(G + cc) * nl + j] = (acc[j] / bsz) * (F[cc * nl + j] - m)
+    else:
+        a, b = land_p[2], land_p[3]
+        for j in range(nl):
+            acc[j] = 0.0
+        for e in range(bsz):
+            for j in range(nl):
+                i = sel[e * nl + j]
+                acc[j] += wells_component_grad(land_p[4 + i], land_p[4 + n_comp + i], a, b, F[j])
+        for j in range(nl):
+            F[G * nl + j] = acc[j] / bsz
+    return len(F) + len(land_p) + len(sel) + len(S)
 
 
 @nb.njit(**DISPATCH)
@@ -1030,9 +1090,10 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
     for q in range(F.shape[0]):
         F[q] = 0.0
     land = LAND if LAND != C.DYN else codes[0]
-    # scratch: batch indices of stochastic finite sums, an exact gradient
-    sel = np.zeros(int(land_p[1]) if land in (C.LAND_STOCH_QUAD, C.LAND_FINITE_WELLS) else 1,
-                   dtype=np.int64)
+    # scratch: the batch indices of stochastic finite sums (batch_size rows of L lanes, see
+    # _batch_lanes), an exact gradient
+    n_sel = int(land_p[1]) * L if land in (C.LAND_STOCH_QUAD, C.LAND_FINITE_WELLS) else 1
+    sel = np.zeros(n_sel, dtype=np.int64)
     gbuf = np.empty(d)
     for c in range(d):
         gbuf[c] = 0.0
