@@ -22,7 +22,8 @@ themselves stay branch-free. Two kinds of function make up a step:
   dimension is known only at run time (see the note above the phases).
 
 Specialised modules (every code a constant) additionally fuse the whole 1-D step into one
-lane loop (``step_1d``) for the hot structures.
+lane loop (``step_1d``) for the hot structures, and so do the 1-D family modules (the
+noise law a constant, the landscape, transforms and stop rule run-time codes).
 """
 
 import math
@@ -179,9 +180,8 @@ def _step_1d_absent(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at):
 
 # a module that cannot fuse never compiles the fused step (it would only add compile time)
 step_1d = _step_1d_fused if FUSED else _step_1d_absent
-# a structure specialised for d = 1 alone (kernel.one_d_only: the 1-D hot paths and the
-# on-demand fused structures) never compiles the phased step either: choose_structure
-# sends its codes in d >= 2 to the generic kernel
+# a family module and a structure specialised for d = 1 alone (kernel.one_d_only) never
+# compile the phased step either: choose_structure sends d >= 2 to other modules
 ONE_D_ONLY = FAMILY_1D or one_d_only((LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS))
 _ON_MULTI = not ONE_D_ONLY
 assert FUSED or not ONE_D_ONLY
@@ -276,9 +276,11 @@ def _lanes_gaussian_pair(S, F, row, a, clip, nl):
     """Rows ``row`` and ``row + 1`` <- clamp(a Box-Muller pair, -clip, clip) for every lane:
     the Gaussian law's coordinates (2k, 2k+1) in d >= 2 (see ``draw_gaussian_pair``).
 
-    ``nl`` is the lane count L, passed at run time on purpose: with the constant L this
-    loop (two stores into F per lane) stayed scalar, and with a trip count LLVM does not
-    know it is vectorised behind run-time overlap checks (benchmarks/vectorisation.py)."""
+    ``nl`` is the lane count L. W2's fused step passes it as a run-time value on purpose:
+    with the constant 32 this loop (two stores into F per lane) stayed scalar, and with a
+    trip count LLVM does not know it is vectorised behind run-time overlap checks. The
+    phased step passes ``L``, which numba types as a literal (16 lanes there): that copy
+    is vectorised as well (benchmarks/vectorisation.py)."""
     row = max(row, 0)  # provably non-negative offsets: see the note above the phases
     nl = max(nl, 1)
     for j in range(nl):
