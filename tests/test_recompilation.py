@@ -1,11 +1,11 @@
 """Parameters are runtime data: new values never compile a kernel.
 
-A kernel compiles once per *structure*: the generic one, whose codes are run-time data,
-one of the few specialised hot paths, or a 1-D family module (one per noise law, the
-other codes run-time data). After a warm-up run, changing only values (step size, truncation radius, tail
-index, start point, path count, horizon, seed, stop bounds, dimension, threads) must
-leave both the loaded structures and the compiled signatures unchanged. (A signature
-loaded from numba's disk cache counts too, so the check does not depend on the cache.)
+A kernel compiles once per *structure*: the generic one, whose codes are run-time data, one
+of the few specialised hot paths, or a 1-D family module (one per noise law, the other codes
+run-time data). After a warm-up run, changing only values (step size, truncation radius,
+tail index, start point, path count, horizon, seed, stop bounds, dimension, threads) must
+leave both the loaded structures and the compiled signatures unchanged. (A signature loaded
+from numba's disk cache counts too, so the check does not depend on the cache.)
 """
 
 import numpy as np

@@ -2,13 +2,13 @@
 
 A subprocess with an empty kernel cache runs every built-in landscape x noise model x
 optimiser (the registries' rows; the user-defined landscape compiles its own kernel by
-design and is left out), with and without a stop rule and each observer on a subset.
-The variants it loads must be the generic kernel, the specialised hot paths and the 1-D
-family modules (one per noise law) only, so at most
-``1 + len(SPECIALISED) + len(FAMILIES)`` (= 12; DESIGN.md asks for 30 or fewer). A second process with the same cache runs the same
-product, and numba must report a cache hit and no miss for every variant: the kernels
-are loaded from disk, not compiled. (Its load time is reported by
-``benchmarks/compile.py``; a test asserts the cache hit, not a duration.)
+design and is left out), with and without a stop rule and each observer on a subset. The
+variants it loads must be the generic kernel, the specialised hot paths and the 1-D family
+modules (one per noise law) only, so at most ``1 + len(SPECIALISED) + len(FAMILIES)`` (= 12;
+DESIGN.md asks for 30 or fewer). A second process with the same cache runs the same product,
+and numba must report a cache hit and no miss for every variant: the kernels are loaded from
+disk, not compiled. (Its load time is reported by ``benchmarks/startup.py``; a test asserts
+the cache hit, not a duration.)
 """
 
 import json

@@ -13,8 +13,8 @@ import numpy as np
 
 from .. import _validate as V
 from .._kernels import codes as C
-from .._kernels.kernel import (_FMAX, CHUNK_ALIGN, GENERIC, choose_structure, compiling, get_kernel,
-                               user_kernel)
+from .._kernels.kernel import (_FMAX, CHUNK_ALIGN, GENERIC, choose_structure, compiling,
+                               get_kernel, user_kernel)
 from ..events import BasinOccupancy, Checkpoints, Exit, ExitBall, ExitBasin, RecordPaths
 from ..landscapes import Landscape
 from ..noise import NoiseModel
