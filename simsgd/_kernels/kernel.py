@@ -59,19 +59,26 @@ _INLINE = dict(inline="always", nogil=True, cache=True, error_model="numpy")
 TWO_M53 = 2.0**-53
 
 
-def _wrapperless(fn, calls):
-    """A copy of the jitted leaf ``fn`` (elementary.py, rng.py) for the kernel modules: built
-    without numba's CPython and cfunc wrappers (only jitted code calls it; cold compile time),
-    with its globals named in ``calls`` replaced by such copies, and its own disk-cache entry
-    (qualname + ``_k``). The same code, so the same values; the originals stay callable from
-    Python."""
+def _py_copy(fn, calls, suffix=""):
+    """A copy of the Python function behind the jitted ``fn``, with its globals named in
+    ``calls`` replaced (by other copies) and ``suffix`` added to its qualname: the same code,
+    so the same values, to be jitted with other options."""
     py = fn.py_func
     env = dict(py.__globals__)
     env.update(calls)
     twin = types.FunctionType(py.__code__, env, py.__name__, py.__defaults__, py.__closure__)
-    twin.__qualname__ = py.__qualname__ + "_k"
+    twin.__qualname__ = py.__qualname__ + suffix
     twin.__module__ = py.__module__
-    return nb.njit(**dict(_JIT, no_cpython_wrapper=True, no_cfunc_wrapper=True))(twin)
+    return twin
+
+
+def _wrapperless(fn, calls):
+    """A copy of the jitted leaf ``fn`` (elementary.py, rng.py) for the kernel modules: built
+    without numba's CPython and cfunc wrappers (only jitted code calls it; cold compile time),
+    with its globals named in ``calls`` replaced by such copies, and its own disk-cache entry
+    (qualname + ``_k``). The originals stay callable from Python."""
+    return nb.njit(**dict(_JIT, no_cpython_wrapper=True, no_cfunc_wrapper=True))(
+        _py_copy(fn, calls, "_k"))
 
 
 # the names the samplers below (and the kernel modules) call: the wrapperless copies
@@ -197,12 +204,7 @@ def draw_shifted_exp(a, b, c, s0, s1, s2, s3):
 def _inline_twin(fn, calls):
     """An inline='always' copy of the jitted ``fn`` whose globals named in ``calls`` are
     replaced (by other twins). Not cached on disk: numba inlines it in IR at each call."""
-    py = fn.py_func
-    env = dict(py.__globals__)
-    env.update(calls)
-    twin = types.FunctionType(py.__code__, env, py.__name__, py.__defaults__, py.__closure__)
-    twin.__qualname__ = py.__qualname__
-    return nb.njit(inline="always", nogil=True, error_model="numpy")(twin)
+    return nb.njit(inline="always", nogil=True, error_model="numpy")(_py_copy(fn, calls))
 
 
 # The fused 1-D step (every 1-D specialised module, see ``fusable``) keeps the samplers
@@ -590,12 +592,6 @@ def fusable(structure):
             and all(k == C.T_NONE for k in t[4:])
             and stop in (C.STOP_NONE, C.STOP_INTERVAL)
             and obs in (C.OBS_NONE, C.OBS_OCCUPANCY))
-
-
-def one_d_only(structure):
-    """Whether the module of a specialised ``structure`` serves d = 1 alone (never
-    compiling the phased d-dimensional step)."""
-    return tuple(int(c) for c in structure) in SPECIALISED_1D
 
 
 def family_1d(law):

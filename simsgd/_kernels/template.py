@@ -35,12 +35,11 @@ from simsgd._kernels import codes as C
 from simsgd._kernels.elementary import f64_bits, stack_f64
 from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, _HI, _INLINE, _JIT,
                                     _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, SEED_STATE,
-                                    SPECIALISED_ND, clamp,
+                                    SPECIALISED_1D, SPECIALISED_ND, clamp,
                                     clip_factor,
                                     doublewell_grad0, draw_compound, draw_gaussian,
                                     draw_gaussian_pair, draw_pareto, draw_shifted_exp, draw_stable,
                                     draw_student_t, fusable, multiwell_grad,
-                                    one_d_only,
                                     quadratic_grad, transform1, vsinh, vtanh,
                                     u01, vexp, vlog, wells_component_grad, wells_component_value,
                                     xoshiro_next)
@@ -180,9 +179,9 @@ def _step_1d_absent(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at):
 
 # a module that cannot fuse never compiles the fused step (it would only add compile time)
 step_1d = _step_1d_fused if FUSED else _step_1d_absent
-# a family module and a structure specialised for d = 1 alone (kernel.one_d_only) never
+# a family module and a structure specialised for d = 1 alone (kernel.SPECIALISED_1D) never
 # compile the phased step either: choose_structure sends d >= 2 to other modules
-ONE_D_ONLY = FAMILY_1D or one_d_only((LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS))
+ONE_D_ONLY = FAMILY_1D or (LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS) in SPECIALISED_1D
 _ON_MULTI = not ONE_D_ONLY
 assert FUSED or not ONE_D_ONLY
 
@@ -1071,7 +1070,7 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
            start, end, out_status, out_step, out_x, obs_p, out_obs, stop_p, out_rec, cancel):
     d = x0.shape[1]
     if ONE_D_ONLY and d != 1:
-        raise ValueError("this kernel module serves d = 1 only (kernel.one_d_only)")
+        raise ValueError("this kernel module serves d = 1 only (a family or SPECIALISED_1D)")
     if ND_ONLY and d == 1:
         raise ValueError("this kernel module serves d >= 2 only (kernel.SPECIALISED_ND)")
     # private copies of the parameter arrays: the phase functions still take an atomic
