@@ -33,6 +33,7 @@ import numpy as np
 
 from simsgd._kernels import codes as C
 from simsgd._kernels.elementary import f64_bits, stack_f64
+from simsgd._kernels.linkonly import link_only_options
 from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, _HI, _INLINE, _JIT,
                                     _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, SEED_STATE,
                                     SPECIALISED_1D, SPECIALISED_ND, clamp,
@@ -61,8 +62,10 @@ _TWO52_BITS = 0x4330000000000000
 DISPATCH = dict(JIT, inline="always")
 # Every function here but ``kernel`` is called only from jitted code: numba need not build
 # (lower, optimise, emit) the CPython and cfunc wrappers it makes for a Python caller
-# (cold compile time; numba's own overloads are compiled the same way)
-INNER = dict(JIT, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+# (cold compile time; numba's own overloads are compiled the same way), nor optimise and
+# emit their code on its own: the kernel does, once, after linking them (linkonly.py;
+# their code is cached on disk within the kernel's)
+INNER = dict(JIT, no_cpython_wrapper=True, no_cfunc_wrapper=True, **link_only_options())
 # ``kernel`` is called from Python only: it needs the CPython wrapper, not the cfunc one
 ENTRY = dict(JIT, no_cfunc_wrapper=True)
 # --- structure ---

@@ -1,0 +1,124 @@
+"""A numba pipeline for functions that only other jitted code calls: their LLVM is linked
+into the caller and optimised there, once.
+
+Why. numba compiles every jitted function into a code library of its own and *finalises*
+it: the module optimisation pipeline (O3, vectorisers included), then machine code through
+the JIT engine. A caller links a copy of that optimised module into its own library and
+runs the whole pipeline again over the result. For a kernel module's inner functions
+(``template.INNER``) the first round is wasted: no Python caller ever runs their machine
+code, and the caller re-optimises their IR anyway. ``benchmarks/compile_profile.py`` put
+that round at 3.3 s of the generic kernel's 22 s cold compile (1.6 s module passes, 1.6 s
+machine code) and 0.15 s of W1's 3.3 s.
+
+What. :class:`LinkOnlyCompiler` is numba's nopython pipeline with the lowering pass
+replaced by one that gives the function a :class:`LinkOnlyLibrary`. Lowering still runs
+numba's function passes on the new IR, and linking still pulls in the libraries it
+calls; finalising the library links and stops there (no module passes, no machine
+code). The caller's library, finalised as usual, optimises everything in one module.
+Values are unchanged: without fast-math flags no LLVM pass may change a floating-point
+result, only how it is computed (``tests/test_variants.py`` and the reference tests
+compare every kernel against NumPy twins).
+
+Limits. Such a function has no machine code, so it cannot be called from Python, and its
+library cannot be cached on disk: its dispatcher must use ``cache=False`` (its caller,
+cached, holds its code). Its numba environment pointer is never set, so it must not need
+one (no object mode, no exceptions with run-time arguments).
+
+Relies on numba internals (``NativeLowering``, ``JITCodeLibrary``, ``PassManager.passes``);
+:data:`AVAILABLE` is False when they have another shape, and callers then use numba's
+default pipeline (slower to compile, same code).
+"""
+
+try:
+    from numba.core import codegen as _codegen
+    from numba.core import typed_passes as _typed_passes
+    from numba.core.compiler import CompilerBase, DefaultPassBuilder
+    from numba.core.compiler_lock import require_global_compiler_lock
+    from numba.core.compiler_machinery import register_pass
+
+    AVAILABLE = all(hasattr(_codegen.JITCodeLibrary, name) for name in (
+        "finalize", "_get_module_for_linking", "get_pointer_to_function",
+        "_raise_if_finalized")) and hasattr(_typed_passes, "NativeLowering")
+except ImportError:  # pragma: no cover - another numba layout
+    AVAILABLE = False
+
+
+if AVAILABLE:
+
+    class _NoEnvCodegen:
+        """The codegen seen through a link-only library: numba's ``get_executable`` sets a
+        function's environment pointer in the JIT engine, where this library's module
+        never goes, so that call does nothing; everything else is the real codegen."""
+
+        def __init__(self, real):
+            self._real = real
+
+        def set_env(self, env_name, env):
+            pass
+
+        def __getattr__(self, name):
+            return getattr(self._real, name)
+
+    class LinkOnlyLibrary(_codegen.JITCodeLibrary):
+        """A code library finalised by linking alone: its callers optimise and emit it."""
+
+        @property
+        def codegen(self):
+            return _NoEnvCodegen(self._codegen)
+
+        def finalize(self):
+            require_global_compiler_lock()
+            self._raise_if_finalized()
+            seen = set()
+            for library in self._linking_libraries:  # as CPUCodeLibrary.finalize
+                if library not in seen:
+                    self._reload_init.update(library._reload_init)
+                    seen.add(library)
+                    self._final_module.link_in(library._get_module_for_linking(),
+                                               preserve=True)
+            # optimised here as numba does: the caller inlines and vectorises better from
+            # this IR than from the raw one (optimised once, in the caller only, lane
+            # loops ran 2-10% slower: W1 8.6 vs 8.4 ns per step, the Gaussian family 12.4
+            # vs 11.3, d = 3 clipped Pareto 17.1 vs 15.8, CPU time, 2 alternating runs)
+            self._optimize_final_module()
+            self._final_module.verify()
+            self._finalized = True
+
+        def get_pointer_to_function(self, name):
+            """No machine code: null, as numba returns for a symbol a library lacks."""
+            self._ensure_finalized()
+            return 0
+
+        def serialize_using_object_code(self):
+            raise RuntimeError(f"{self.name}: a link-only library has no object code to "
+                               "cache; jit its function with cache=False")
+
+    @register_pass(mutates_CFG=True, analysis_only=False)
+    class _LinkOnlyLowering(_typed_passes.NativeLowering):
+        """numba's lowering pass, into a :class:`LinkOnlyLibrary`."""
+
+        _name = "simsgd_link_only_lowering"
+
+        def run_pass(self, state):
+            if state.library is None:
+                state.library = LinkOnlyLibrary(state.targetctx.codegen(),
+                                                state.func_id.func_qualname)
+            return super().run_pass(state)
+
+    class LinkOnlyCompiler(CompilerBase):
+        """numba's nopython pipeline, lowering into a :class:`LinkOnlyLibrary`."""
+
+        def define_pipelines(self):
+            pm = DefaultPassBuilder.define_nopython_pipeline(self.state)
+            pm.passes = [(_LinkOnlyLowering, str(_LinkOnlyLowering))
+                         if cls is _typed_passes.NativeLowering else (cls, desc)
+                         for cls, desc in pm.passes]
+            return [pm]
+
+
+def link_only_options():
+    """Extra ``numba.njit`` options for a function only jitted code calls (see the module
+    docstring), or none when numba's internals do not have the expected shape."""
+    if not AVAILABLE:
+        return {}
+    return dict(pipeline_class=LinkOnlyCompiler, cache=False)
