@@ -7,9 +7,14 @@ Each measurement runs in a fresh Python process, so nothing is shared with this 
   pulled in (scipy.stats, matplotlib, dask should not be);
 * **cold compilation**: one process per kernel variant with an empty kernel cache
   (``SIMSGD_CACHE_DIR`` and ``NUMBA_CACHE_DIR`` in a new temporary folder): the
-  ``compile_seconds`` of the first ``simulate`` of each built-in variant (the generic
-  kernel and the five specialised hot paths), then the same call again in a second
-  process (a disk-cache load).
+  ``compile_seconds`` of the first ``simulate`` of each variant (the generic kernel, the
+  five specialised hot paths, a 1-D family module with and without its observer), then
+  the same call again in a second process (a disk-cache load). The first compilation in
+  a process also pays numba's own one-time set-up (its typing and target registries,
+  whatever is compiled); a third process sets numba up first (one trivial ``njit``
+  function, ``numba_init_s``) and then compiles the variant cold
+  (``compile_after_numba_init_s``): the cost of the variant itself, as a second variant
+  compiled in one session pays it.
 
     python benchmarks/startup.py             # ~3-5 min on 2 cores (cold compiles)
     python benchmarks/startup.py --no-cold   # cached start only (~10 s)
@@ -35,6 +40,10 @@ VARIANTS = {
                "n_paths=64, n_steps=100, progress=False)",
     "family_stable": "sg.simulate(L.DoubleWell(), N.Clipped(N.Stable(1.5), 50.0), O.sgd(0.01), "
                      "x0=-1.0, n_paths=64, n_steps=100, stop=E.Exit(upper=0.0), progress=False)",
+    "family_stable_occupancy": "sg.simulate(L.DoubleWell(), N.Clipped(N.Stable(1.5), 50.0), "
+                               "O.sgd(0.01), x0=-1.0, n_paths=64, n_steps=100, "
+                               "stop=E.Exit(upper=0.0), observe=(E.BasinOccupancy(0.05),), "
+                               "progress=False)",
     "w1": "sg.simulate(L.DoubleWell(), N.Clipped(N.Pareto(1.5), 50.0), O.sgd(0.01), x0=-1.0, "
           "n_paths=64, n_steps=100, stop=E.Exit(upper=0.0), progress=False)",
     "w3": "sg.simulate(L.DoubleWell(), N.Clipped(N.Pareto(1.5), 50.0), O.sgd(0.01), x0=-1.0, "
@@ -51,7 +60,7 @@ VARIANTS = {
 }
 
 CHILD = r"""
-import json, sys, time
+import json, os, sys, time
 t0 = time.perf_counter()
 import simsgd as sg
 t1 = time.perf_counter()
@@ -60,10 +69,16 @@ heavy = sorted(m for m in ("scipy.stats", "scipy.integrate", "matplotlib", "dask
 import numpy as np
 L, N, O, E = sg.landscapes, sg.noise, sg.optimizers, sg.events
 t2 = time.perf_counter()
+numba_init = 0.0
+if os.environ.get("SIMSGD_BENCH_INIT_NUMBA"):  # numba's one-time set-up, before CALL
+    import numba
+    numba.njit(lambda v: v + 1.0)(1.0)
+    numba_init = time.perf_counter() - t2
+    t2 = time.perf_counter()
 res = CALL
 t3 = time.perf_counter()
 print("STARTUP " + json.dumps(dict(import_s=t1 - t0, first_simulate_s=t3 - t2,
-      total_s=t3 - t0, compile_s=float(res.provenance["compile_seconds"]),
+      total_s=t3 - t0, compile_s=float(res.provenance["compile_seconds"]), numba_init_s=numba_init,
       structure=str(res.provenance.get("structure")), heavy_modules_after_import=heavy)))
 """
 
@@ -97,12 +112,20 @@ def main(argv=None):
         with tempfile.TemporaryDirectory(prefix="simsgd-cold-") as tmp:
             cold_env = dict(env, SIMSGD_CACHE_DIR=os.path.join(tmp, "k"),
                             NUMBA_CACHE_DIR=os.path.join(tmp, "n"))
+            # the same compilations in processes that set numba up first (its typing and
+            # target registries, ~0.3-0.6 s once per process, whatever is compiled), with
+            # a cache of their own, so that each kernel is still compiled cold
+            init_env = dict(env, SIMSGD_CACHE_DIR=os.path.join(tmp, "k2"),
+                            NUMBA_CACHE_DIR=os.path.join(tmp, "n2"), SIMSGD_BENCH_INIT_NUMBA="1")
             for name, call in VARIANTS.items():
                 cold = child(call, cold_env)
                 warm = child(call, cold_env)
+                after_init = child(call, init_env)
                 line = dict(measure="compile", variant=name, structure=cold["structure"],
                             cold_compile_s=round(cold["compile_s"], 3),
                             cold_total_s=round(cold["total_s"], 3),
+                            numba_init_s=round(after_init["numba_init_s"], 3),
+                            compile_after_numba_init_s=round(after_init["compile_s"], 3),
                             cached_load_s=round(warm["compile_s"], 3),
                             cached_total_s=round(warm["total_s"], 3))
                 lines.append(line)

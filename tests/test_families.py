@@ -3,8 +3,8 @@
 A 1-D structure that the fused step can run (``kernel.fusable``: a Quadratic or the
 DoubleWell, a noise law, up to four transforms among scale and the clips, an interval
 exit or none, no observer or basin occupancy) and that is not a specialised hot path
-runs on its law's family module (``kernel.family_1d``), where the landscape, the
-transforms and the stop rule are run-time codes. Each configuration here runs there
+runs on the family module of its law and observer (``kernel.family_1d``), where the
+landscape, the transforms and the stop rule are run-time codes. Each configuration here runs there
 and, forced, on the generic kernel: ``status``, ``exit_step``, ``x`` and the observer's
 output must be equal element by element. The configurations mix RUNNING, EXITED and
 DIVERGED paths (checked, so that the comparisons are not between constant arrays) and
@@ -54,16 +54,21 @@ def run(setup, law, **kw):
                      progress=False, **kw)
 
 
-def test_one_family_per_law():
-    assert FAMILIES == {family_1d(code) for _, code in LAWS.values()}
-    assert GENERIC not in FAMILIES
+def _observer(setup):
+    return C.OBS_OCCUPANCY if "observe" in SETUPS[setup] else C.OBS_NONE
+
+
+def test_one_family_per_law_and_observer():
+    assert FAMILIES == {family_1d(code, obs) for _, code in LAWS.values()
+                        for obs in (C.OBS_NONE, C.OBS_OCCUPANCY)}
+    assert len(FAMILIES) == 12 and GENERIC not in FAMILIES
 
 
 @pytest.mark.parametrize("setup", sorted(SETUPS))
 @pytest.mark.parametrize("law", sorted(LAWS))
 def test_family_module_equals_generic_kernel(setup, law):
     fam = run(setup, law)
-    assert fam.provenance["structure"] == family_1d(LAWS[law][1])
+    assert fam.provenance["structure"] == family_1d(LAWS[law][1], _observer(setup))
     gen = run(setup, law, _force_generic=True)
     assert gen.provenance["structure"] == GENERIC
     np.testing.assert_array_equal(fam.status, gen.status)

@@ -109,10 +109,11 @@ def test_kernel_file_name_follows_every_kernel_source(monkeypatch):
     assert kernel.module_name(GENERIC, src) != before
 
 
-# The 1-D family module of a law runs, without compiling, every structure the fused step
-# accepts: the landscape (Quadratic or DoubleWell), the transforms (scale and the clips,
-# up to four), the stop rule (an interval or none) and the basin-occupancy observer are
-# run-time codes there, not only their values.
+# The 1-D family module of a law and observer runs, without compiling, every structure the
+# fused step accepts with them: the landscape (Quadratic or DoubleWell), the transforms
+# (scale and the clips, up to four) and the stop rule (an interval or none) are run-time
+# codes there, not only their values. The observer (none or basin occupancy) is a constant:
+# one family module each.
 FAMILY_BASE = dict(landscape=L.DoubleWell(), noise=N.Pareto(1.5),
                    optimizer=O.truncated_sgd(0.05, 0.5), x0=-1.0, n_paths=64, n_steps=100,
                    seed=0, stop=E.Exit(upper=0.0))
@@ -128,7 +129,6 @@ FAMILY_VARIATIONS = {
     "quadratic basin": dict(landscape=L.Quadratic(2.0, edges=(-1.0, 1.0)), x0=0.0,
                             optimizer=O.clipped_sgd(0.05, 1.0), stop=E.ExitBasin()),
     "no stop": dict(stop=None),
-    "occupancy": dict(observe=(E.BasinOccupancy(0.05),)),
     "clipped noise": dict(noise=N.Clipped(N.Pareto(1.2, scale=0.5), 10.0)),
 }
 
@@ -144,4 +144,22 @@ def test_family_module_runs_other_structures_without_compiling(warm_family, name
     before = _signature_state()
     res = sg.simulate(**dict(FAMILY_BASE, **FAMILY_VARIATIONS[name]), progress=False)
     assert res.provenance["structure"] == family_1d(C.NOISE_PARETO)
+    assert _signature_state() == before
+
+
+# every variation above whose landscape has basins (BasinOccupancy needs them)
+WITH_BASINS = ("eta and b", "clipped sgd", "four slots", "quadratic basin", "no stop",
+               "clipped noise")
+
+
+def test_family_observer_is_a_constant_of_its_module(warm_family):
+    occupancy = dict(observe=(E.BasinOccupancy(0.05),))
+    res = sg.simulate(**dict(FAMILY_BASE, **occupancy), progress=False)
+    assert res.provenance["structure"] == family_1d(C.NOISE_PARETO, C.OBS_OCCUPANCY)
+    before = _signature_state()
+    for name in WITH_BASINS:
+        res = sg.simulate(**dict(FAMILY_BASE, **FAMILY_VARIATIONS[name], **occupancy),
+                          progress=False)
+        assert res.provenance["structure"] == family_1d(C.NOISE_PARETO, C.OBS_OCCUPANCY)
+        assert res.observed  # the observer ran
     assert _signature_state() == before

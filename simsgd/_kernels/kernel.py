@@ -433,10 +433,10 @@ GENERIC = (C.DYN,) * _STRUCT_LEN
 # structure: (land, noise, t0..t5, stop, observer).
 # - Specialised: the hot paths listed here, each with the reason; constants everywhere,
 #   and the fused 1-D step (SPECIALISED).
-# - 1-D families: one module per noise law (FAMILIES), which runs every other 1-D
-#   structure the fused step can (``fusable``) with the law constant and the rest read
-#   at run time. The built-in library thus needs at most 1 + len(SPECIALISED) +
-#   len(FAMILIES) = 12 compilations (DESIGN.md: 30 or fewer).
+# - 1-D families: one module per noise law and observer (FAMILIES), which runs every
+#   other 1-D structure the fused step can (``fusable``) with the law and the observer
+#   constant and the rest read at run time. The built-in library thus needs at most
+#   1 + len(SPECIALISED) + len(FAMILIES) = 18 compilations (DESIGN.md: 30 or fewer).
 _S = C.N_SLOTS - 2
 SPECIALISED_1D = frozenset({
     # W1 and W3: clipped-noise SGD on the double well, exit at 0 (with occupancy for W3)
@@ -594,14 +594,21 @@ def fusable(structure):
             and obs in (C.OBS_NONE, C.OBS_OCCUPANCY))
 
 
-def family_1d(law):
-    """The structure of the 1-D family module of noise law ``law``: the law is constant,
-    every other code is read at run time (``C.DYN``), by the fused 1-D step."""
-    return (C.DYN, int(law)) + (C.DYN,) * (_STRUCT_LEN - 2)
+def family_1d(law, observer=C.OBS_NONE):
+    """The structure of the 1-D family module of noise law ``law`` and ``observer`` (none
+    or basin occupancy): these two are constant, every other code is read at run time
+    (``C.DYN``), by the fused 1-D step.
+
+    The observer is a constant because the occupancy observer's passes were about a
+    quarter of a family's cold compile (3.5 s against 2.6 s without, Stable's family,
+    numba initialised): a run without an observer, the common case, does not pay for them.
+    """
+    return (C.DYN, int(law)) + (C.DYN,) * (_STRUCT_LEN - 3) + (int(observer),)
 
 
-FAMILIES = frozenset(family_1d(law) for law in FUSED_SAMPLERS)
-"""The 1-D family modules, one per noise law the fused step draws."""
+FAMILIES = frozenset(family_1d(law, obs) for law in FUSED_SAMPLERS
+                     for obs in (C.OBS_NONE, C.OBS_OCCUPANCY))
+"""The 1-D family modules: one per noise law the fused step draws and observer it runs."""
 
 
 def choose_structure(codes, radial, dim):
@@ -617,7 +624,7 @@ def choose_structure(codes, radial, dim):
     if codes in (SPECIALISED_1D if dim == 1 else SPECIALISED_ND):
         return codes
     if dim == 1 and fusable(codes):
-        return family_1d(codes[1])
+        return family_1d(codes[1], codes[-1])
     return GENERIC
 
 

@@ -87,9 +87,10 @@ def _no_user_grad(x):
 USER_VALUE = _no_user_value
 USER_GRAD = _no_user_grad
 
-# A 1-D family module (kernel.family_1d): the noise law is its one constant code; the
-# landscape, the transforms, the stop rule and the observer (among those kernel.fusable
-# accepts) are read at run time by the fused step, as loop-invariant selects
+# A 1-D family module (kernel.family_1d): the noise law and the observer (none or basin
+# occupancy) are its constant codes; the landscape, the transforms and the stop rule
+# (among those kernel.fusable accepts) are read at run time by the fused step, as
+# loop-invariant selects
 FAMILY_1D = LAND == C.DYN and NOISE != C.DYN
 # a structure specialised for d >= 2 alone (kernel.SPECIALISED_ND) never serves d = 1:
 # choose_structure sends its codes in 1-D to a family module or the generic kernel
@@ -117,8 +118,8 @@ def _slot_affine(kind, a):
 @nb.njit(**INNER)
 def _step_1d_fused(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at):
     """One fused step in 1-D (one lane loop): of a specialised structure (constants
-    only) or of a family module (the law constant, the other codes run-time values that
-    the loop turns into selects)."""
+    only) or of a family module (law and observer constant, the other codes run-time
+    values that the loop turns into selects)."""
     na, nb_, nc, clip = noise_p[1], noise_p[2], noise_p[3], noise_p[0]
     o0, o1, o2, o3 = opt_p[1], opt_p[1 + C.SLOT_P], opt_p[1 + 2 * C.SLOT_P], opt_p[1 + 3 * C.SLOT_P]
     if FAMILY_1D:
@@ -220,9 +221,8 @@ _ON_POLYAK = _T_ON[C.T_POLYAK]
 # _transform_lanes serves every transform but Polyak's
 _ON_TRANSFORM_LANES = any(_T_ON[k] for k in range(1, C.T_BB + 1) if k != C.T_POLYAK)
 _ON_OCCUPANCY = OBS in (C.DYN, C.OBS_OCCUPANCY)
-# a family module meets only the observers kernel.fusable accepts
-_ON_RECORD = OBS in (C.DYN, C.OBS_RECORD) and not FAMILY_1D
-_ON_CHECKPOINT = OBS in (C.DYN, C.OBS_CHECKPOINT) and not FAMILY_1D
+_ON_RECORD = OBS in (C.DYN, C.OBS_RECORD)
+_ON_CHECKPOINT = OBS in (C.DYN, C.OBS_CHECKPOINT)
 _ON_GAUSS_PAIR = NOISE in (C.DYN, C.NOISE_GAUSSIAN)  # Box-Muller pairs in d >= 2
 
 
@@ -1097,7 +1097,9 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
     # scratch: the batch indices of stochastic finite sums (batch_size rows of L lanes, see
     # _batch_lanes), an exact gradient
     n_sel = int(land_p[1]) * L if land in (C.LAND_STOCH_QUAD, C.LAND_FINITE_WELLS) else 1
-    sel = np.zeros(n_sel, dtype=np.int64)
+    sel = np.empty(n_sel, dtype=np.int64)
+    for q in range(n_sel):
+        sel[q] = 0
     gbuf = np.empty(d)
     for c in range(d):
         gbuf[c] = 0.0
