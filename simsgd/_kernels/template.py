@@ -1096,7 +1096,8 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
     land = LAND if LAND != C.DYN else codes[0]
     # scratch: the batch indices of stochastic finite sums (batch_size rows of L lanes, see
     # _batch_lanes), an exact gradient
-    n_sel = int(land_p[1]) * L if land in (C.LAND_STOCH_QUAD, C.LAND_FINITE_WELLS) else 1
+    batched = land == C.LAND_STOCH_QUAD or land == C.LAND_FINITE_WELLS  # (no tuple `in`:
+    n_sel = int(land_p[1]) * L if batched else 1  # its overload compiles on a cold start)
     sel = np.empty(n_sel, dtype=np.int64)
     for q in range(n_sel):
         sel[q] = 0
