@@ -29,17 +29,24 @@ Relies on numba internals (``NativeLowering``, ``JITCodeLibrary``, ``PassManager
 default pipeline (slower to compile, same code).
 """
 
+import inspect
+
 try:
     from numba.core import codegen as _codegen
+    from numba.core import cpu as _cpu
     from numba.core import typed_passes as _typed_passes
     from numba.core.compiler import CompilerBase, DefaultPassBuilder
     from numba.core.compiler_lock import require_global_compiler_lock
     from numba.core.compiler_machinery import register_pass
 
-    AVAILABLE = all(hasattr(_codegen.JITCodeLibrary, name) for name in (
+    AVAILABLE = (all(hasattr(_codegen.JITCodeLibrary, name) for name in (
         "finalize", "_get_module_for_linking", "get_pointer_to_function",
         "_raise_if_finalized")) and hasattr(_typed_passes, "NativeLowering")
-except ImportError:  # pragma: no cover - another numba layout
+        # the one call that would write through a null address if it bypassed the
+        # library's codegen (the environment pointer of a module never added to the JIT
+        # engine): checked in numba's source, not assumed
+        and "library.codegen.set_env(" in inspect.getsource(_cpu.CPUContext.get_executable))
+except (ImportError, OSError, TypeError):  # pragma: no cover - another numba layout
     AVAILABLE = False
 
 
