@@ -62,6 +62,8 @@ def test_one_family_per_law_and_observer():
     assert FAMILIES == {family_1d(code, obs) for _, code in LAWS.values()
                         for obs in (C.OBS_NONE, C.OBS_OCCUPANCY)}
     assert len(FAMILIES) == 12 and GENERIC not in FAMILIES
+    with pytest.raises(ValueError, match="observer code"):  # the fused step runs no other
+        family_1d(C.NOISE_GAUSSIAN, C.OBS_CHECKPOINT)
 
 
 @pytest.mark.parametrize("setup", sorted(SETUPS))

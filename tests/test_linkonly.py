@@ -8,6 +8,7 @@ import numba as nb
 import numpy as np
 import pytest
 
+import simsgd as sg
 from simsgd._kernels import codes as C
 from simsgd._kernels import linkonly
 from simsgd._kernels.kernel import family_1d, get_kernel
@@ -15,6 +16,7 @@ from simsgd._kernels.kernel import family_1d, get_kernel
 pytestmark = pytest.mark.skipif(not linkonly.AVAILABLE,
                                 reason="numba internals of another shape: default pipeline")
 
+L, N, O = sg.landscapes, sg.noise, sg.optimizers
 _OPTS = dict(no_cpython_wrapper=True, no_cfunc_wrapper=True, error_model="numpy")
 
 
@@ -43,18 +45,66 @@ def test_caller_gets_the_same_values_and_inner_emits_no_code():
     assert got == want  # bit for bit: no fast-math, so no pass may change a value
     assert want == pytest.approx(np.sum(np.sin(x) * (x**3 - x**2)), rel=1e-12)
     lib = inner_l.overloads[inner_l.signatures[0]].library
+    lib_d = inner_d.overloads[inner_d.signatures[0]].library
     assert isinstance(lib, linkonly.LinkOnlyLibrary)
-    assert lib._finalized
+    assert not isinstance(lib_d, linkonly.LinkOnlyLibrary)
+    # numba tags a module it hands to the JIT engine with its library: the default
+    # pipeline's inner module went there (machine code), the link-only one never did
+    assert _emitted(lib_d) and not _emitted(lib)
+    assert _emitted(outer_l.overloads[outer_l.signatures[0]].library)
     with pytest.raises(RuntimeError, match="cache=False"):  # no object code to cache
         lib.serialize_using_object_code()
-    # the default pipeline's inner library is a plain one (the check is not vacuous)
-    assert not isinstance(inner_d.overloads[inner_d.signatures[0]].library,
-                          linkonly.LinkOnlyLibrary)
+
+
+def _emitted(library):
+    return hasattr(library._final_module, "_CPUCodeLibrary__library")
+
+
+def _caller_of(inner):
+    @nb.njit
+    def outer(x):
+        return inner(x)
+    return outer
+
+
+def test_what_needs_the_jit_engine_is_refused_at_compile_time():
+    opts = dict(_OPTS, **linkonly.link_only_options())
+
+    def dynamic_raise(x):
+        if x > 1.0:
+            raise ValueError("too large:", x)  # run-time arguments: numba's environment
+        return x
+
+    def static_raise(x):
+        if x > 1.0:
+            raise ValueError("too large")  # a constant message needs no environment
+        return x
+
+    with pytest.raises(Exception, match="uses the numba environment"):
+        _caller_of(nb.njit(**opts)(dynamic_raise))(0.5)
+    checked = _caller_of(nb.njit(**opts)(static_raise))
+    assert checked(0.5) == 0.5
+    with pytest.raises(ValueError, match="too large"):
+        checked(2.0)
+
+
+def test_numba_versions_checked_here_get_the_pipeline():
+    # a numba upgrade that changes the internals falls back to the default pipeline
+    # silently (correct, slower to compile); on the versions this was checked with, it
+    # must not
+    version = tuple(int(p) for p in nb.__version__.split(".")[:2])
+    if (0, 60) <= version <= (0, 68):
+        assert linkonly.AVAILABLE
 
 
 def test_kernel_modules_use_it_for_their_inner_functions():
-    kern = get_kernel(family_1d(C.NOISE_GAUSSIAN))
-    module = sys.modules[kern.py_func.__module__]
+    res = sg.simulate(L.Quadratic(1.0), N.Gaussian(1.0), O.clipped_sgd(0.1, 1.0), x0=0.5,
+                      n_paths=40, n_steps=20, seed=1, progress=False)
+    assert res.provenance["structure"] == family_1d(C.NOISE_GAUSSIAN)
+    module = sys.modules[get_kernel(family_1d(C.NOISE_GAUSSIAN)).py_func.__module__]
     assert module.INNER["pipeline_class"] is linkonly.LinkOnlyCompiler
     assert module.INNER["cache"] is False  # their code is cached within the kernel's
     assert "pipeline_class" not in module.ENTRY and module.ENTRY["cache"] is True
+    if module.load_lane.signatures:  # compiled here, not loaded from the disk cache
+        lib = module.load_lane.overloads[module.load_lane.signatures[0]].library
+        assert isinstance(lib, linkonly.LinkOnlyLibrary) and not _emitted(lib)

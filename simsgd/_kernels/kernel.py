@@ -603,6 +603,9 @@ def family_1d(law, observer=C.OBS_NONE):
     quarter of a family's cold compile (3.5 s against 2.6 s without, Stable's family,
     numba initialised): a run without an observer, the common case, does not pay for them.
     """
+    if observer not in (C.OBS_NONE, C.OBS_OCCUPANCY):
+        raise ValueError(f"a 1-D family runs no observer or basin occupancy "
+                         f"({C.OBS_NONE} or {C.OBS_OCCUPANCY}), not observer code {observer}")
     return (C.DYN, int(law)) + (C.DYN,) * (_STRUCT_LEN - 3) + (int(observer),)
 
 

@@ -1,35 +1,43 @@
-"""A numba pipeline for functions that only other jitted code calls: their LLVM is linked
-into the caller and optimised there, once.
+"""A numba pipeline for functions that only other jitted code calls: their code is linked
+into the caller and emitted there, once.
 
 Why. numba compiles every jitted function into a code library of its own and *finalises*
 it: the module optimisation pipeline (O3, vectorisers included), then machine code through
-the JIT engine. A caller links a copy of that optimised module into its own library and
-runs the whole pipeline again over the result. For a kernel module's inner functions
-(``template.INNER``) the first round is wasted: no Python caller ever runs their machine
-code, and the caller re-optimises their IR anyway. ``benchmarks/compile_profile.py`` put
-that round at 3.3 s of the generic kernel's 22 s cold compile (1.6 s module passes, 1.6 s
-machine code) and 0.15 s of W1's 3.3 s.
+the JIT engine (and, with ``cache=True``, an object file for the disk cache). A caller
+links a copy of that optimised module into its own library, optimises the result again
+and emits it. For a kernel module's inner functions (``template.INNER``) the machine code
+and the object file are wasted: no Python caller ever runs them, and the kernel, which
+links them, holds their code in its own. ``benchmarks/compile_profile.py``: the generic
+kernel's cold compile went from 22.2 to 18.1-18.9 s of CPU without them (1.6 s of it
+machine code), W1's from 3.3 to 3.0 s.
 
 What. :class:`LinkOnlyCompiler` is numba's nopython pipeline with the lowering pass
-replaced by one that gives the function a :class:`LinkOnlyLibrary`. Lowering still runs
-numba's function passes on the new IR, and linking still pulls in the libraries it
-calls; finalising the library links and stops there (no module passes, no machine
-code). The caller's library, finalised as usual, optimises everything in one module.
-Values are unchanged: without fast-math flags no LLVM pass may change a floating-point
-result, only how it is computed (``tests/test_variants.py`` and the reference tests
-compare every kernel against NumPy twins).
+replaced by one that gives the function a :class:`LinkOnlyLibrary`. Finalising that
+library links the libraries it calls and runs numba's module optimisation, as numba does,
+and stops there: the module never goes to the JIT engine. The caller's library, finalised
+as usual, optimises everything again and emits it. (Skipping this library's own
+optimisation too, so that LLVM optimises once, in the caller, saved another 20% of the
+generic kernel's compile but ran its lane loops 2-10% slower.) The caller links the same
+optimised IR as before, so the values and the speed are unchanged (checked bit for bit on
+678 arrays and in single-threaded ns per step).
 
-Limits. Such a function has no machine code, so it cannot be called from Python, and its
-library cannot be cached on disk: its dispatcher must use ``cache=False`` (its caller,
-cached, holds its code). Its numba environment pointer is never set, so it must not need
-one (no object mode, no exceptions with run-time arguments).
+Limits, checked when the library is finalised (a ``RuntimeError`` there, at compile time,
+rather than wrong behaviour at run time): such a function has no machine code, so it
+cannot be called from Python, and its numba environment pointer is never set, so nothing
+in it may use one (``print``, exceptions with run-time arguments, boxing Python objects);
+calls between link-only functions must resolve within the linked module (numba's run-time
+resolution of mutually recursive functions needs each in the JIT engine). Its library
+cannot be cached on disk: its dispatcher must use ``cache=False`` (its caller, cached,
+holds its code).
 
-Relies on numba internals (``NativeLowering``, ``JITCodeLibrary``, ``PassManager.passes``);
-:data:`AVAILABLE` is False when they have another shape, and callers then use numba's
-default pipeline (slower to compile, same code).
+Relies on numba internals (``NativeLowering``, ``JITCodeLibrary``, ``PassManager.passes``,
+``CPUContext.get_executable``); :data:`AVAILABLE` is False when they have another shape,
+and callers then use numba's default pipeline (slower to compile, same code).
 """
 
 import inspect
+import re
+from collections import Counter
 
 try:
     from numba.core import codegen as _codegen
@@ -66,6 +74,20 @@ if AVAILABLE:
         def __getattr__(self, name):
             return getattr(self._real, name)
 
+    _ENV = re.compile(r"@(_ZN08NumbaEnv[\w.$]*)")
+
+    def _check_linkable(name, ir):
+        """Raise if the optimised module ``ir`` of link-only library ``name`` reads a numba
+        environment (defined once per function; any other mention is a use, which would
+        find a null pointer at run time) or needs numba's run-time symbol resolution."""
+        used = [env for env, n in Counter(_ENV.findall(ir)).items() if n > 1]
+        if used or ".numba.unresolved$" in ir:
+            what = (f"uses the numba environment {used[0]} (print, an exception with "
+                    "run-time arguments, a Python object)" if used else
+                    "calls a function numba resolves at run time (mutual recursion)")
+            raise RuntimeError(f"link-only library {name} {what}: compile it with numba's "
+                               "default pipeline (see simsgd/_kernels/linkonly.py)")
+
     class LinkOnlyLibrary(_codegen.JITCodeLibrary):
         """A code library finalised by linking alone: its callers optimise and emit it."""
 
@@ -89,6 +111,7 @@ if AVAILABLE:
             # vs 11.3, d = 3 clipped Pareto 17.1 vs 15.8, CPU time, 2 alternating runs)
             self._optimize_final_module()
             self._final_module.verify()
+            _check_linkable(self.name, str(self._final_module))
             self._finalized = True
 
         def get_pointer_to_function(self, name):

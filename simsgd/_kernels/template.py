@@ -62,9 +62,9 @@ _TWO52_BITS = 0x4330000000000000
 DISPATCH = dict(JIT, inline="always")
 # Every function here but ``kernel`` is called only from jitted code: numba need not build
 # (lower, optimise, emit) the CPython and cfunc wrappers it makes for a Python caller
-# (cold compile time; numba's own overloads are compiled the same way), nor optimise and
-# emit their code on its own: the kernel does, once, after linking them (linkonly.py;
-# their code is cached on disk within the kernel's)
+# (cold compile time; numba's own overloads are compiled the same way), nor emit and
+# cache their machine code on their own: the kernel, which links them, emits it and holds
+# it in its disk cache (linkonly.py)
 INNER = dict(JIT, no_cpython_wrapper=True, no_cfunc_wrapper=True, **link_only_options())
 # ``kernel`` is called from Python only: it needs the CPython wrapper, not the cfunc one
 ENTRY = dict(JIT, no_cfunc_wrapper=True)
@@ -1081,6 +1081,8 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
     # each would bounce a cache line between the cores
     codes, land_p, noise_p, opt_p, stop_p = (codes.copy(), land_p.copy(), noise_p.copy(),
                                              opt_p.copy(), stop_p.copy())
+    if OBS != C.DYN and codes[3 + C.N_SLOTS] != OBS:  # (would leave out_obs unwritten)
+        raise ValueError("this kernel module runs another observer (kernel.choose_structure)")
     obs = OBS if OBS != C.DYN else codes[3 + C.N_SLOTS]
     R = 3 * d
     OB = R + _NROWS + int(opt_p[0])  # first observer row
