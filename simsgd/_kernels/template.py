@@ -33,7 +33,6 @@ import numpy as np
 
 from simsgd._kernels import codes as C
 from simsgd._kernels.elementary import f64_bits, stack_f64
-from simsgd._kernels.linkonly import link_only_options
 from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, _HI, _INLINE, _JIT,
                                     _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, SEED_STATE,
                                     SPECIALISED_1D, SPECIALISED_ND, clamp,
@@ -44,6 +43,7 @@ from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, 
                                     quadratic_grad, transform1, vsinh, vtanh,
                                     u01, vexp, vlog, wells_component_grad, wells_component_value,
                                     xoshiro_next)
+from simsgd._kernels.linkonly import link_only_options
 
 L = LANES
 JIT = _JIT
@@ -1081,8 +1081,6 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
     # each would bounce a cache line between the cores
     codes, land_p, noise_p, opt_p, stop_p = (codes.copy(), land_p.copy(), noise_p.copy(),
                                              opt_p.copy(), stop_p.copy())
-    if OBS != C.DYN and codes[3 + C.N_SLOTS] != OBS:  # (would leave out_obs unwritten)
-        raise ValueError("this kernel module runs another observer (kernel.choose_structure)")
     obs = OBS if OBS != C.DYN else codes[3 + C.N_SLOTS]
     R = 3 * d
     OB = R + _NROWS + int(opt_p[0])  # first observer row
