@@ -3,9 +3,9 @@
 Compiles, from scratch, the kernel of every structure reached by a list of public
 configurations (every landscape, noise, optimiser and stop family), then inspects the
 functions the kernel runs for that configuration and prints one JSON line per configuration
-and a summary line. A specialised 1-D hot path and a 1-D family module (one per noise law:
-``kernel.family_1d``) run ``step_1d`` (the fused 1-D step), and W2's structure its own fused
-d-dimensional step (``step_multi``) with the Gaussian law's Box-Muller pair lane loop
+and a summary line. A specialised 1-D hot path and a 1-D family module (one per noise law
+and observer: ``kernel.family_1d``) run ``step_1d`` (the fused 1-D step), and W2's
+structure its own fused d-dimensional step (``step_multi``) with the Gaussian law's Box-Muller pair lane loop
 (``_lanes_gaussian_pair``, also inspected for every Gaussian configuration in d >= 2); every
 other kernel runs one lane-loop function per phase, called by dispatchers inlined into the
 kernel: the noise law's (``_lanes_draw_<law>``), the gradient's (``_grad_lanes``; for the

@@ -4,8 +4,8 @@ A 1-D structure that the fused step can run (``kernel.fusable``: a Quadratic or 
 DoubleWell, a noise law, up to four transforms among scale and the clips, an interval
 exit or none, no observer or basin occupancy) and that is not a specialised hot path
 runs on the family module of its law and observer (``kernel.family_1d``), where the
-landscape, the transforms and the stop rule are run-time codes. Each configuration here runs there
-and, forced, on the generic kernel: ``status``, ``exit_step``, ``x`` and the observer's
+landscape, the transforms and the stop rule are run-time codes. Each configuration here
+runs there and, forced, on the generic kernel: ``status``, ``exit_step``, ``x`` and the observer's
 output must be equal element by element. The configurations mix RUNNING, EXITED and
 DIVERGED paths (checked, so that the comparisons are not between constant arrays) and
 use a path count that is not a multiple of the lane block.

@@ -627,13 +627,7 @@ def choose_structure(codes, radial, dim):
     if codes in (SPECIALISED_1D if dim == 1 else SPECIALISED_ND):
         return codes
     if dim == 1 and fusable(codes):
-        family = family_1d(codes[1], codes[-1])
-        # a module's constant codes are the run's (its kernel reads only the others):
-        # checked here, in Python, rather than in the kernel (a branch there cost Stable's
-        # family 2% per step)
-        if any(k != C.DYN and k != c for k, c in zip(family, codes)):  # pragma: no cover
-            raise AssertionError(f"family {family} cannot run codes {codes}")
-        return family
+        return family_1d(codes[1], codes[-1])
     return GENERIC
 
 

@@ -23,7 +23,8 @@ themselves stay branch-free. Two kinds of function make up a step:
 
 Specialised modules (every code a constant) additionally fuse the whole 1-D step into one
 lane loop (``step_1d``) for the hot structures, and so do the 1-D family modules (the
-noise law a constant, the landscape, transforms and stop rule run-time codes).
+noise law and the observer constants, the landscape, transforms and stop rule run-time
+codes).
 """
 
 import math
