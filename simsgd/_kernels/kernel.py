@@ -327,6 +327,54 @@ _LO, _HI, _K, _ACT, _ST, _BAD, _TMP, _ETA, _FX = range(9)
 _NROWS = 9
 
 
+def block_rows(d, codes, land_p, opt_p, obs_p, lanes):
+    """``(OB, n_rows, n_sel)`` of a block of ``lanes`` lanes in dimension ``d``: the first
+    observer row of ``F``, its number of rows (x, v, g, the per-lane scalars, the
+    transforms' state, the observer's rows) and the length of the batch-index scratch
+    ``sel`` (``batch_size`` rows of lanes for a stochastic finite sum, see
+    ``template._batch_lanes``). Plain Python, so that :func:`workspace` and the kernel's
+    own check (a jitted twin, ``template._block_rows``) share one formula."""
+    OB = 3 * d + _NROWS + np.int64(opt_p[0])
+    n_rows = OB
+    obs = codes[3 + C.N_SLOTS]
+    if obs == C.OBS_CHECKPOINT:
+        n_rows += 1  # the index of the next checkpoint
+    elif obs == C.OBS_OCCUPANCY:
+        # the last basin, the number of changes, the steps per basin, the transition
+        # counts and the first-hit steps (see template._occupancy_step)
+        nb_ = np.int64(obs_p[0]) + 1
+        n_rows += 2 + nb_ + nb_ * nb_ + np.int64(obs_p[1])
+    land = codes[0]
+    batched = land == C.LAND_STOCH_QUAD or land == C.LAND_FINITE_WELLS
+    n_sel = np.int64(land_p[1]) * lanes if batched else 1
+    return OB, n_rows, n_sel
+
+
+def _aligned_empty(n, dtype):
+    """An uninitialised array of ``n`` items whose data starts on a 64-byte boundary (a
+    cache line, as numba's own allocations in the kernel were)."""
+    size = np.dtype(dtype).itemsize
+    raw = np.empty(n * size + 64, dtype=np.uint8)
+    start = -raw.ctypes.data % 64
+    return raw[start:start + n * size].view(dtype)
+
+
+def workspace(structure, codes, d, land_p, opt_p, obs_p):
+    """Fresh buffers for one kernel call: ``(S, F, sel, gbuf, ids)``, the generator words
+    (4 rows of lanes), the float rows (:func:`block_rows`), the batch indices, an exact
+    gradient of length ``d`` and the path index per lane. The kernel initialises them.
+
+    They come from Python so that a kernel allocates nothing: ``np.empty`` in jitted code
+    compiled numba's allocation overloads on a cold start, 0.2 s once per process
+    (measured: a function making three arrays and a copy compiled in 0.30 s against 0.10
+    s for one taking them as arguments)."""
+    lanes_ = lanes(structure)
+    _, n_rows, n_sel = block_rows(d, codes, land_p, opt_p, obs_p, lanes_)
+    return (_aligned_empty(4 * lanes_, np.uint64), _aligned_empty(n_rows * lanes_, np.float64),
+            _aligned_empty(n_sel, np.int64), _aligned_empty(d, np.float64),
+            _aligned_empty(lanes_, np.int64))
+
+
 # ----------------------------------------------------------------------------------
 # Kernel modules: one generated file per structure.
 # ----------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from simsgd._kernels import codes as C
 from simsgd._kernels.elementary import f64_bits, stack_f64
 from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, _HI, _INLINE, _JIT,
                                     _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, SEED_STATE,
+                                    block_rows,
                                     SPECIALISED_1D, SPECIALISED_ND, clamp,
                                     clip_factor,
                                     doublewell_grad0, draw_compound, draw_gaussian,
@@ -69,6 +70,8 @@ DISPATCH = dict(JIT, inline="always")
 INNER = dict(JIT, no_cpython_wrapper=True, no_cfunc_wrapper=True, **link_only_options())
 # ``kernel`` is called from Python only: it needs the CPython wrapper, not the cfunc one
 ENTRY = dict(JIT, no_cfunc_wrapper=True)
+# the kernel's check of its work buffers: the formula kernel.workspace sized them with
+_block_rows = nb.njit(**_INLINE)(block_rows)
 # --- structure ---
 LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS = 1, 0, 1, 0, 0, 0, 0, 0, 0, 0
 # --- end structure ---
@@ -225,6 +228,8 @@ _ON_OCCUPANCY = OBS in (C.DYN, C.OBS_OCCUPANCY)
 _ON_RECORD = OBS in (C.DYN, C.OBS_RECORD)
 _ON_CHECKPOINT = OBS in (C.DYN, C.OBS_CHECKPOINT)
 _ON_GAUSS_PAIR = NOISE in (C.DYN, C.NOISE_GAUSSIAN)  # Box-Muller pairs in d >= 2
+# radial noise runs on the generic kernel, or a user landscape's module (choose_structure)
+_ON_RADIAL = NOISE == C.DYN or LAND == C.LAND_USER
 
 
 # ----------------------------------------------------------------------------------
@@ -254,8 +259,10 @@ def _lanes_SAMPLER(S, F, row, a, b, c, clip, radius):
     """Row ``row`` <- clamp(a draw, -clip, clip) for every lane; with ``radius``, the row
     holds ||n||^2 of a radial direction and becomes |Z| / ||n||."""
     # two copies of the loop on purpose: with the ``radius`` test inside the loop W1 ran
-    # at 42-56 M against 56-60 M steps/s with two loops (noisy runs, generic kernel)
-    if radius:
+    # at 42-56 M against 56-60 M steps/s with two loops (noisy runs, generic kernel). Only
+    # the generic and user modules run radial noise (kernel.choose_structure): elsewhere
+    # numba prunes the radial copy (_ON_RADIAL is False), 0.2 s of W2's cold compile
+    if _ON_RADIAL and radius:
         for j in range(L):
             xi, s0, s1, s2, s3 = SAMPLER(a, b, c, S[j], S[L + j], S[2 * L + j], S[3 * L + j])
             S[j] = s0
@@ -1071,41 +1078,31 @@ def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB):
 
 @nb.njit(**ENTRY)
 def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
-           start, end, out_status, out_step, out_x, obs_p, out_obs, stop_p, out_rec, cancel):
+           start, end, out_status, out_step, out_x, obs_p, out_obs, stop_p, out_rec, cancel,
+           S, F, sel, gbuf, ids):
     d = x0.shape[1]
     if ONE_D_ONLY and d != 1:
         raise ValueError("this kernel module serves d = 1 only (a family or SPECIALISED_1D)")
     if ND_ONLY and d == 1:
         raise ValueError("this kernel module serves d >= 2 only (kernel.SPECIALISED_ND)")
-    # private copies of the parameter arrays: the phase functions still take an atomic
-    # incref/decref per array argument (see DISPATCH); on arrays shared by the threads
-    # each would bounce a cache line between the cores
-    codes, land_p, noise_p, opt_p, stop_p = (codes.copy(), land_p.copy(), noise_p.copy(),
-                                             opt_p.copy(), stop_p.copy())
+    # the work buffers come from the caller (kernel.workspace: allocating here compiled
+    # numba's allocation overloads on a cold start), so are the private copies of the
+    # parameter arrays each call gets (the phase functions take an atomic incref/decref
+    # per array argument: on arrays shared by the threads each would bounce a cache line
+    # between the cores); a buffer too small for this block would be written past its end
+    OB, n_rows, n_sel = _block_rows(d, codes, land_p, opt_p, obs_p, L)
+    if (S.shape[0] < 4 * L or F.shape[0] < n_rows * L or sel.shape[0] < n_sel
+            or gbuf.shape[0] < d or ids.shape[0] < L):
+        raise ValueError("kernel work buffers too small for this block (see kernel.workspace)")
     obs = OBS if OBS != C.DYN else codes[3 + C.N_SLOTS]
     R = 3 * d
-    OB = R + _NROWS + int(opt_p[0])  # first observer row
-    S = np.empty(4 * L, dtype=np.uint64)
-    # np.empty and fill loops only: each np.zeros/np.full variant compiles an overload of
-    # its own on a cold start (compile time)
-    n_rows = OB
-    if _ON_OCCUPANCY or _ON_CHECKPOINT:  # a module without these observers needs no rows
-        n_rows += _observer_rows(obs, obs_p)
-    F = np.empty(n_rows * L)
     for q in range(F.shape[0]):
         F[q] = 0.0
     land = LAND if LAND != C.DYN else codes[0]
-    # scratch: the batch indices of stochastic finite sums (batch_size rows of L lanes, see
-    # _batch_lanes), an exact gradient
-    batched = land == C.LAND_STOCH_QUAD or land == C.LAND_FINITE_WELLS  # (no tuple `in`:
-    n_sel = int(land_p[1]) * L if batched else 1  # its overload compiles on a cold start)
-    sel = np.empty(n_sel, dtype=np.int64)
-    for q in range(n_sel):
+    for q in range(sel.shape[0]):
         sel[q] = 0
-    gbuf = np.empty(d)
-    for c in range(d):
+    for c in range(gbuf.shape[0]):
         gbuf[c] = 0.0
-    ids = np.empty(L, dtype=np.int64)
     for j in range(L):
         ids[j] = -1
         # idle lanes: a valid generator state and a frozen, finite x
@@ -1126,7 +1123,7 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
                     out_step[i] = np.int64(F[(R + _K) * L + j])
                     for c in range(d):
                         out_x[i, c] = F[c * L + j]
-                    if obs == C.OBS_OCCUPANCY:
+                    if _ON_OCCUPANCY and obs == C.OBS_OCCUPANCY:
                         # observer rows after the first (the previous basin), as int64
                         for q in range(out_obs.shape[1]):
                             out_obs[i, q] = np.int64(F[(OB + 1 + q) * L + j])
@@ -1163,20 +1160,9 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
 #   OB+2 .. : steps spent in each of the nb basins, then the nb*nb transition counts
 #   (from a to b at a*nb + b), then the first step at which each minimum's
 #   neighbourhood |x - m| <= eps was hit (-1: not yet).
-# A separate pass after each step, with the lane loop innermost everywhere, so it
-# vectorises on its own and leaves the step loop untouched.
+# A separate pass after each step (a scalar loop over the lanes), so it leaves the step
+# loop untouched.
 # ----------------------------------------------------------------------------------
-@nb.njit(**DISPATCH)
-def _observer_rows(obs, obs_p):
-    """Per-lane buffer rows the observer needs (0 without one)."""
-    if obs == C.OBS_CHECKPOINT:
-        return 1  # the index of the next checkpoint
-    if obs != C.OBS_OCCUPANCY:
-        return 0
-    nb_ = int(obs_p[0]) + 1
-    return 2 + nb_ + nb_ * nb_ + int(obs_p[1])
-
-
 # inlined into load_lane (numba IR) in a module whose observer is a constant (W3: two
 # functions fewer to compile); separate functions in the generic module, whose 1-D steps
 # ran ~7% slower with them inlined (the kernel's code changed around its step loop)
@@ -1205,40 +1191,34 @@ def _occupancy_reset(F, j, OB, obs_p):
 
 @nb.njit(**INNER)
 def _occupancy_step(F, R, OB, obs_p):
+    """The observer's pass after a step, for the lanes that committed one (row _TMP).
+
+    A scalar loop over the lanes: a lane that stays in its basin (almost every step) adds
+    one to its basin's count and tests the minima it has not hit yet. Written before as
+    lane loops over every basin and every (a, b) transition (selects, vectorised), it
+    cost 22 ns per path and step (W3 30.5 against W1's 8.5 ns, single-threaded) and
+    ~0.5 s of a cold compile; the counts are the same integers."""
     n_e, n_m, eps = int(obs_p[0]), int(obs_p[1]), obs_p[2]
     nb_ = n_e + 1
     occ = OB + 2
     trans = occ + nb_
     first = trans + nb_ * nb_
-    # the new basin into the scratch row _BAD (free after the step); lanes that did not
-    # commit a step (frozen, or DIVERGED) count nothing
     for j in range(L):
-        F[(R + _BAD) * L + j] = 0.0
-    for e in range(n_e):
-        edge = obs_p[3 + e]
-        for j in range(L):
-            F[(R + _BAD) * L + j] += 1.0 if F[j] > edge else 0.0
-    for b in range(nb_):
-        for j in range(L):
-            hit = F[(R + _TMP) * L + j] != 0.0 and F[(R + _BAD) * L + j] == b
-            F[(occ + b) * L + j] += 1.0 if hit else 0.0
-    for a in range(nb_):
-        for b in range(nb_):
-            for j in range(L):
-                moved = (F[(R + _TMP) * L + j] != 0.0 and F[OB * L + j] == a
-                         and F[(R + _BAD) * L + j] == b and a != b)
-                F[(trans + a * nb_ + b) * L + j] += 1.0 if moved else 0.0
-    for j in range(L):
-        live = F[(R + _TMP) * L + j] != 0.0
-        changed = live and F[(R + _BAD) * L + j] != F[OB * L + j]
-        F[(OB + 1) * L + j] += 1.0 if changed else 0.0
-        F[OB * L + j] = F[(R + _BAD) * L + j] if live else F[OB * L + j]
-    for m in range(n_m):
-        c = obs_p[3 + n_e + m]
-        for j in range(L):
-            row = (first + m) * L + j
-            new_hit = F[(R + _TMP) * L + j] != 0.0 and abs(F[j] - c) <= eps and F[row] < 0.0
-            F[row] = F[(R + _K) * L + j] if new_hit else F[row]
+        if F[(R + _TMP) * L + j] != 0.0:  # frozen or DIVERGED lanes count nothing
+            x = F[j]
+            b = 0
+            for e in range(n_e):
+                b += 1 if x > obs_p[3 + e] else 0
+            F[(occ + b) * L + j] += 1.0
+            a = int(F[OB * L + j])
+            if b != a:
+                F[(trans + a * nb_ + b) * L + j] += 1.0
+                F[(OB + 1) * L + j] += 1.0
+                F[OB * L + j] = float(b)
+            for m in range(n_m):
+                row = (first + m) * L + j
+                if F[row] < 0.0 and abs(x - obs_p[3 + n_e + m]) <= eps:
+                    F[row] = F[(R + _K) * L + j]
 
 
 @nb.njit(**INNER)

@@ -14,7 +14,7 @@ import numpy as np
 from .. import _validate as V
 from .._kernels import codes as C
 from .._kernels.kernel import (_FMAX, CHUNK_ALIGN, GENERIC, choose_structure, compiling,
-                               get_kernel, user_kernel)
+                               get_kernel, user_kernel, workspace)
 from ..events import BasinOccupancy, Checkpoints, Exit, ExitBall, ExitBasin, RecordPaths
 from ..landscapes import Landscape
 from ..noise import NoiseModel
@@ -308,6 +308,19 @@ def _chunks(n, threads):
     return [(s, min(n, s + size)) for s in range(0, n, size)]
 
 
+def _call(kern, plan, args, outs, start, end):
+    """``kern`` on the paths ``start <= i < end``, with its own work buffers
+    (:func:`workspace`) and its own copies of the parameter arrays it passes down (each
+    jitted call takes an atomic incref/decref on its array arguments: on arrays the
+    threads share, each would bounce a cache line between the cores)."""
+    x0, gidx, lo, hi, codes, land_p, noise_p, opt_p = args[:8]
+    status, exit_step, x, obs_p, out_obs, stop_p, out_rec, cancel = outs
+    work = workspace(plan["structure"], codes, x0.shape[1], land_p, opt_p, obs_p)
+    kern(x0, gidx, lo, hi, codes.copy(), land_p.copy(), noise_p.copy(), opt_p.copy(),
+         *args[8:], start, end, status, exit_step, x, obs_p, out_obs, stop_p.copy(), out_rec,
+         cancel, *work)
+
+
 def _run(plan, progress):
     t_compile = time.perf_counter()
     if plan["user"] is not None:
@@ -337,7 +350,7 @@ def _run(plan, progress):
     cancel = np.zeros(1, dtype=np.int64)
     outs = (status, exit_step, x, plan["obs_p"], out_obs, plan["stop_p"], out_rec, cancel)
     with compiling():  # LLVM's vector interleave raised while this kernel compiles
-        kern(*args, 0, 0, *outs)  # compiles (or loads from the disk cache) on first use
+        _call(kern, plan, args, outs, 0, 0)  # compiles (or loads from the disk cache)
     compile_s = time.perf_counter() - t_compile
 
     chunks = _chunks(n, plan["threads"])
@@ -348,7 +361,8 @@ def _run(plan, progress):
         _RUNNING[id(cancel)] = cancel  # cancel_running() reaches it from any thread
     try:
         with _sigint_cancels(cancel):
-            futures = {pool.submit(kern, *args, s, e, *outs): e - s for s, e in chunks}
+            futures = {pool.submit(_call, kern, plan, args, outs, s, e): e - s
+                       for s, e in chunks}
             for fut in cf.as_completed(futures):
                 fut.result()
                 if cancel[0]:
