@@ -352,7 +352,8 @@ def block_rows(d, codes, land_p, opt_p, obs_p, lanes):
 
 def _aligned_empty(n, dtype):
     """An uninitialised array of ``n`` items whose data starts on a 64-byte boundary (a
-    cache line, as numba's own allocations in the kernel were)."""
+    cache line; numba's own allocations in the kernel were 32-byte aligned, its
+    ``get_preferred_array_alignment``)."""
     size = np.dtype(dtype).itemsize
     raw = np.empty(n * size + 64, dtype=np.uint8)
     start = -raw.ctypes.data % 64

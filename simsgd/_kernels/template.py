@@ -36,8 +36,7 @@ from simsgd._kernels import codes as C
 from simsgd._kernels.elementary import f64_bits, stack_f64
 from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, _HI, _INLINE, _JIT,
                                     _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, SEED_STATE,
-                                    block_rows,
-                                    SPECIALISED_1D, SPECIALISED_ND, clamp,
+                                    SPECIALISED_1D, SPECIALISED_ND, block_rows, clamp,
                                     clip_factor,
                                     doublewell_grad0, draw_compound, draw_gaussian,
                                     draw_gaussian_pair, draw_pareto, draw_shifted_exp, draw_stable,
