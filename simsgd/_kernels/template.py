@@ -212,7 +212,10 @@ _ON_QUARTIC, _ON_LOGCOSH, _ON_LOGISTIC, _ON_EXPSQUARE = (
     _LAND_ON[C.LAND_QUARTIC], _LAND_ON[C.LAND_LOGCOSH], _LAND_ON[C.LAND_LOGISTIC],
     _LAND_ON[C.LAND_EXPSQUARE])
 _ON_BATCH = _LAND_ON[C.LAND_STOCH_QUAD] or _LAND_ON[C.LAND_FINITE_WELLS]
-_ON_USER = _LAND_ON[C.LAND_USER]
+# a user landscape always runs in a module of its own (simulate, kernel.user_kernel), whose
+# LAND is C.LAND_USER: the generic module never sees one, and compiling its branches there
+# built numba's allocation overloads and the placeholder user functions (cold compile time)
+_ON_USER = LAND == C.LAND_USER
 _ON_GRAD_LANES = LAND == C.DYN or not (_ON_BATCH or _ON_USER)
 _ON_SCALE, _ON_CLIP_NORM, _ON_CLIP_COORD, _ON_NORMALIZE, _ON_SIGN, _ON_MOMENTUM = (
     _T_ON[C.T_SCALE], _T_ON[C.T_CLIP_NORM], _T_ON[C.T_CLIP_COORD], _T_ON[C.T_NORMALIZE],
@@ -583,7 +586,7 @@ def land_value(land, land_p, F, d, j, gbuf):
             g += wells_component_grad(land_p[4 + i], land_p[4 + n_comp + i], a, b, F[j])
         f /= n_comp
         gbuf[0] = g / n_comp
-    elif land == C.LAND_USER:
+    elif _ON_USER and land == C.LAND_USER:
         xb = np.empty(d)
         for c in range(d):
             xb[c] = F[c * L + j]
