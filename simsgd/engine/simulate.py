@@ -13,12 +13,13 @@ import numpy as np
 
 from .. import _validate as V
 from .._kernels import codes as C
-from .._kernels.kernel import (_FMAX, CHUNK_ALIGN, GENERIC, choose_structure, compiling,
-                               get_kernel, user_kernel, workspace)
+from .._kernels.kernel import (_FMAX, CHUNK_ALIGN, FAMILIES, GENERIC, cache_dir,
+                               choose_structure, compiling, get_kernel, user_kernel, workspace)
 from ..events import BasinOccupancy, Checkpoints, Exit, ExitBall, ExitBasin, RecordPaths
 from ..landscapes import Landscape
 from ..noise import NoiseModel
 from ..optimizers import Optimizer, Transform, chain
+from ._notice import notice_wanted, slow_notice
 from .result import Result
 
 DIVERGE_AT = 1e100
@@ -349,7 +350,10 @@ def _run(plan, progress):
             out_rec[:, 0, :3] = Checkpoints._values(plan["landscape"], plan["x0"], ck["minima"])
     cancel = np.zeros(1, dtype=np.int64)
     outs = (status, exit_step, x, plan["obs_p"], out_obs, plan["stop_p"], out_rec, cancel)
-    with compiling():  # LLVM's vector interleave raised while this kernel compiles
+    # the first call in this process compiles the kernel or loads it from the disk cache:
+    # a notice if it takes over a second (a compile)
+    notice = notice_wanted(progress) and not kern.signatures
+    with compiling(), slow_notice(notice, _compile_message(plan) if notice else ""):
         _call(kern, plan, args, outs, 0, 0)  # compiles (or loads from the disk cache)
     compile_s = time.perf_counter() - t_compile
 
@@ -439,6 +443,22 @@ class _sigint_cancels:
         if self.previous is not None:
             signal.signal(signal.SIGINT, self.previous)
         return False
+
+
+def _compile_message(plan):
+    """The notice for a slow first kernel call (see ``_notice``): which kernel compiles."""
+    if plan["user"] is not None:
+        return ("simsgd: compiling the kernel for this user landscape (numba cannot cache "
+                "user functions on disk: once per process and structure)...")
+    structure = plan["structure"]
+    if structure == GENERIC:
+        what = "the generic kernel (it serves every structure without a module of its own: " \
+               "15-25 s on 2 cores)"
+    elif structure in FAMILIES:
+        what = "a 1-D family kernel (a few seconds)"
+    else:
+        what = "a specialised kernel (a few seconds)"
+    return f"simsgd: compiling {what}, once per machine; cached in {cache_dir()}..."
 
 
 def _progress_bar(total, progress):
