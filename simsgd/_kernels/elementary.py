@@ -207,8 +207,6 @@ def vcos2pi(u):
     return -c if qf == 2.0 else res
 
 
-
-
 @intrinsic
 def fma(typingctx, x, y, z):
     """``x * y + z`` with one rounding (LLVM's ``llvm.fma``: one instruction that vectorises
@@ -268,8 +266,8 @@ def vsincos2pi(u):
 @nb.njit(**_LEAF)
 def vexp_estrin(y):
     """``vexp`` (``elementary``) with its degree-13 Taylor polynomial in Estrin's scheme
-    with fused multiply-adds (4 dependent steps instead of 13), and ``k`` read from the
-    bits of the rounded ``y / ln2 + 1.5 2^52`` instead of a float-to-int conversion."""
+    with fused multiply-adds (4 dependent steps instead of 13); ``k`` is read from the bits
+    of the rounded ``y / ln2 + 1.5 2^52``, as in ``vexp``."""
     yc = min(max(y, _EXP_MIN), _EXP_MAX)
     t = fma(yc, _INV_LN2, _SHIFT)
     kf = t - _SHIFT
