@@ -33,7 +33,7 @@ import numba as nb
 import numpy as np
 
 from . import codes as C
-from .elementary import (_sincos_minimax, _sincos_small, vcos2pi, vexp, vexp_estrin, vlog,
+from .elementary import (_sincos_minimax, _sincos_small, vcos2pi, vexp, vexp_fma, vlog,
                          vsincos2pi)
 from .rng import rotl, seed_state, sign_bit, splitmix64, u01, xoshiro_next
 
@@ -88,7 +88,7 @@ u01 = _wrapperless(u01, {})
 sign_bit = _wrapperless(sign_bit, {})
 vlog = _wrapperless(vlog, {})
 vexp = _wrapperless(vexp, {})
-vexp_estrin = _wrapperless(vexp_estrin, {})
+vexp_fma = _wrapperless(vexp_fma, {})
 _sincos_small = _wrapperless(_sincos_small, {})
 vcos2pi = _wrapperless(vcos2pi, dict(_sincos_small=_sincos_small))
 vsincos2pi = _wrapperless(vsincos2pi, dict(_sincos_minimax=_wrapperless(_sincos_minimax, {})))
@@ -119,7 +119,10 @@ def draw_gaussian_pair(a, s0, s1, s2, s3):
     ``rad sin(2 pi u2)`` from one ``vsincos2pi`` (its cosine can differ from
     :func:`draw_gaussian`'s ``vcos2pi`` by an ulp or two). The Gaussian law draws the
     coordinates ``(2k, 2k+1)`` of a vector in d >= 2 this way: half the words, logs and
-    square roots per normal (W2's step was ~90% this draw)."""
+    square roots per normal (W2's step was ~90% this draw). Stream break (deliberate):
+    ``vsincos2pi``'s polynomials moved from Estrin's to Horner's scheme for the Stable
+    sampler's sake (W2 ran at the same speed either way), changing these draws by an ulp
+    or two."""
     r, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
     r2, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
     rad = a * math.sqrt(-2.0 * vlog(u01(r)))
@@ -174,9 +177,12 @@ def draw_stable(a, b, c, s0, s1, s2, s3):
     ``W = -ln U2`` is floored at 2^-53: it is 0 only for U2 = 1 (probability 2^-53), where
     the formula would divide by 0.
 
-    Stream break (deliberate): this form, ``vsincos2pi`` and ``vexp_estrin`` replaced the
-    textbook form with ``vsin2pi``/``vcos2pi``/``vexp``, so every draw changed by a few
-    ulps (alpha = 1 included); the two words a draw consumes did not change."""
+    Stream breaks (deliberate; the two words a draw consumes never changed): this form,
+    ``vsincos2pi`` and ``vexp`` in Estrin's scheme replaced the textbook form with
+    ``vsin2pi``/``vcos2pi``/``vexp``, so every draw changed by a few ulps (alpha = 1
+    included); then ``vexp_fma`` and ``vsincos2pi`` moved to Horner's scheme (9% faster
+    on the Stable family, see :func:`.elementary.vexp_fma`), changing draws by an ulp or
+    two again."""
     r, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
     r2, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
     # V = pi (U - 1/2) = 2 pi y: every angle is 2 pi times a multiple of y, so the
@@ -190,7 +196,7 @@ def draw_stable(a, b, c, s0, s1, s2, s3):
     c3 = max(cv * ca + sv * sa, COS_HALF_PI)
     w = max(-vlog(u01(r2)), TWO_M53)
     # c3 / (w cv) is within [2^-60, 2^108]: a normal number, as vlog needs
-    tail = vexp_estrin(((1.0 - a) / a) * vlog(c3 / (w * cv)))
+    tail = vexp_fma(((1.0 - a) / a) * vlog(c3 / (w * cv)))
     return b * (sa / cv) * tail, s0, s1, s2, s3
 
 
