@@ -15,7 +15,7 @@ import numba as nb
 import numpy as np
 import pytest
 
-from simsgd._kernels.elementary import fma, vcos2pi, vexp, vexp_fma, vlog, vsincos2pi
+from simsgd._kernels.elementary import fma, vcos2pi, vexp, vlog, vsincos2pi
 from simsgd._kernels.rng import numpy_u01, sign_bit, u01
 
 RNG = np.random.default_rng(20261123)
@@ -73,7 +73,7 @@ def test_vexp_within_two_ulp_and_its_range_edges():
     ])
     y = y[(y > -708.39) & (y < 709.78)]
     worst = _ulps(_vectorised(vexp)(y), np.exp(y)).max()
-    assert worst <= 2.0, worst  # measured about 1 ulp
+    assert worst <= 2.0, worst  # measured 1.0 (whole ulps: the reference is rounded too)
     edges = _vectorised(vexp)(np.array([710.0, 1e300, np.inf, -709.0, -1e300, -np.inf, 0.0]))
     assert np.isposinf(edges[:3]).all() and (edges[3:6] == 0.0).all() and edges[6] == 1.0
 
@@ -185,24 +185,6 @@ def test_vsincos2pi_within_two_ulp_on_the_stable_samplers_angles():
         assert worst <= 2.0, worst           # measured 1.8 (the rounding of 2 pi r)
     llvm = apply.inspect_llvm(apply.signatures[0])
     assert "vector.body" in llvm and "@sin(" not in llvm and "@cos(" not in llvm
-
-
-def test_vexp_fma_within_two_ulp_and_its_range_edges():
-    ln2 = np.log(2.0)
-    y = np.concatenate([
-        RNG.uniform(-708.0, 709.0, 2_000_000), RNG.uniform(-40.0, 40.0, 1_000_000),
-        _around((np.arange(-2040, 2041) + 0.5) * ln2 / 1.0, 50),
-        np.linspace(-708.39, 709.78, 100_001),
-    ])
-    y = y[(y > -708.39) & (y < 709.78)]
-    f = _vectorised(vexp_fma)
-    worst = _ulps(f(y), np.exp(y)).max()
-    assert worst <= 2.0, worst  # measured 1.0 (2.0 in Estrin's scheme)
-    edges = f(np.array([710.0, 1e300, np.inf, -709.0, -1e300, -np.inf, 0.0]))
-    assert np.isposinf(edges[:3]).all() and (edges[3:6] == 0.0).all() and edges[6] == 1.0
-    f(np.linspace(0.1, 0.9, 64))
-    llvm = f.inspect_llvm(f.signatures[0])
-    assert "vector.body" in llvm and "@exp(" not in llvm
 
 
 def test_u01_and_sign_bit_built_from_bits_equal_the_conversions():

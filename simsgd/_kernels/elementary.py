@@ -9,9 +9,9 @@ use only integer bit operations, multiply-add and selects.
   ``log(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2))`` with fdlibm's minimax ``R``.
   Error below 1 ulp on (0, 1] (tested against ``numpy.log``).
 - ``vexp(y)``: ``y = k ln2 + r`` with ``|r| <= ln2/2`` (rounding by the 1.5*2^52 trick),
-  ``exp(r)`` by its Taylor polynomial to degree 13 (truncation < 2e-17 relative), then
-  multiplied by ``2^k`` built from bits. Overflow gives ``inf``, underflow ``0``.
-  Error about 1 ulp (tested against ``numpy.exp``).
+  ``exp(r)`` by its Taylor polynomial to degree 13 (truncation < 2e-17 relative) with
+  fused multiply-adds, then multiplied by ``2^k`` built from bits. Overflow gives ``inf``,
+  underflow ``0``. Error 1 ulp at most on the test points (tested against ``numpy.exp``).
 - ``vcos2pi(u)``: ``cos(2 pi u)`` for finite ``u``, the Box-Muller angle. ``t = u - round(u)``
   and ``a = |t| <= 1/2`` are exact, and so are ``q = round(4a)`` and ``r = a - q/4`` with
   ``|r| <= 1/8``; then ``cos(2 pi a) = cos(q pi/2 + theta)`` with ``theta = 2 pi r``, so it is
@@ -21,12 +21,9 @@ use only integer bit operations, multiply-add and selects.
   Error within 2 ulp of the exact value, also near its zeros (tested).
 - ``vsincos2pi(u)``: ``(sin(2 pi u), cos(2 pi u))`` from one reduction and fdlibm's
   minimax kernels with fused multiply-adds (``fma``), within 1.8 ulp; the stable sampler
-  and the Gaussian law's Box-Muller pairs use it. ``vexp_fma`` is ``vexp`` with fused
-  multiply-adds (within 1 ulp); the stable sampler uses it. The older
-  ``vcos2pi``/``vexp`` stay where a stream was defined with them, so that those streams
-  do not change: ``vcos2pi`` in the 1-D Gaussian draw (and a d >= 2 vector's odd last
-  coordinate), Student-t and Radial's direction; ``vexp`` in Pareto, compound Pareto and
-  the landscapes (sinh, tanh, exp, logistic, exp-square).
+  and the Gaussian law's Box-Muller pairs use it. The older ``vcos2pi`` stays where a
+  stream was defined with it, so that those streams do not change: the 1-D Gaussian draw
+  (and a d >= 2 vector's odd last coordinate), Student-t and Radial's direction.
 
 These are the only functions in the kernels that may differ from libm, by ulps; the
 NumPy reference in the tests uses libm and agrees to 1e-12.
@@ -134,41 +131,6 @@ _EXP_MAX = 709.782712893384
 _EXP_MIN = -708.3964185322641  # below this, 2^k would be subnormal: flush to 0
 
 
-@nb.njit(**_LEAF)
-def vexp(y):
-    """``exp(y)`` in plain arithmetic; ``inf`` above 709.78, ``0`` below -708.4."""
-    yc = min(max(y, _EXP_MIN), _EXP_MAX)
-    t = yc * _INV_LN2 + _SHIFT
-    kf = t - _SHIFT
-    r = (yc - kf * _LN2_HI) - kf * _LN2_LO
-    # Taylor polynomial of exp(r) on |r| <= 0.3466, Horner form, degree 13
-    p = 1.0 / 6227020800.0
-    p = p * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
-    # 2^k as bits; k = 1024 can occur at the top of the range, so split it in two. k is
-    # read from t's bits: t = 1.5 2^52 + k exactly (|k| <= 1024, in the binade of ulp 1),
-    # the same integer as int(kf). A float-to-int64 conversion has no packed AVX2
-    # instruction: LLVM converted it lane by lane (4 vcvttsd2si and shuffles per vector,
-    # ~50 of W1's ~1000 instructions per 16-lane step)
-    k = f64_bits(t) - _SHIFT_BITS
-    k1 = k >> 1
-    k2 = k - k1
-    res = p * bits_f64((k1 + 1023) << 52) * bits_f64((k2 + 1023) << 52)
-    res = np.inf if y > _EXP_MAX else res
-    return 0.0 if y < _EXP_MIN else res
-
-
 _TWO_PI = 6.283185307179586
 
 
@@ -222,6 +184,53 @@ def fma(typingctx, x, y, z):
     return types.float64(types.float64, types.float64, types.float64), codegen
 
 
+@nb.njit(**_LEAF)
+def vexp(y):
+    """``exp(y)`` in plain arithmetic; ``inf`` above 709.78, ``0`` below -708.4.
+
+    ``y = k ln2 + r`` with ``|r| <= ln2/2`` (``k`` rounded by the 1.5 2^52 trick and read
+    from the bits of ``y/ln2 + 1.5 2^52``), ``exp(r)`` by its Taylor polynomial to degree
+    13 (truncation < 2e-17 relative) in Horner's scheme with fused multiply-adds, then
+    ``2^k`` built from bits (in two halves: ``k = 1024`` occurs at the top of the range).
+
+    - **k from bits**: ``t = 1.5 2^52 + k`` exactly (``|k| <= 1024``, in the binade of ulp
+      1), the same integer as ``int(t - 1.5 2^52)``. A float-to-int64 conversion has no
+      packed AVX2 instruction: LLVM converted it lane by lane (~50 of W1's ~1000
+      instructions per 16-lane step).
+    - **Horner with fused multiply-adds**: 13 fused operations instead of 13 multiplies
+      and 13 adds (the version before, a stream break for every law that draws through
+      ``exp`` when it changed), or Estrin's scheme (4 dependent steps instead of 13 but 3
+      more multiplies; the Stable sampler's before). The fused steps are bound by the
+      throughput of the vector units (16 lanes in flight; Stable's ~2700 instructions per
+      step, a third of them spills), not by one lane's dependency chain. Single-threaded
+      ns per step (3-4 alternating runs): W1 8.56-8.70 -> 7.86-8.09, Stable's family
+      17.7-18.1 (Estrin) -> 16.6-17.0.
+    """
+    yc = min(max(y, _EXP_MIN), _EXP_MAX)
+    t = fma(yc, _INV_LN2, _SHIFT)
+    kf = t - _SHIFT
+    r = fma(kf, -_LN2_LO, fma(kf, -_LN2_HI, yc))
+    p = fma(1.0 / 6227020800.0, r, 1.0 / 479001600.0)
+    p = fma(p, r, 1.0 / 39916800.0)
+    p = fma(p, r, 1.0 / 3628800.0)
+    p = fma(p, r, 1.0 / 362880.0)
+    p = fma(p, r, 1.0 / 40320.0)
+    p = fma(p, r, 1.0 / 5040.0)
+    p = fma(p, r, 1.0 / 720.0)
+    p = fma(p, r, 1.0 / 120.0)
+    p = fma(p, r, 1.0 / 24.0)
+    p = fma(p, r, 1.0 / 6.0)
+    p = fma(p, r, 0.5)
+    p = fma(p, r, 1.0)
+    p = fma(p, r, 1.0)
+    k = f64_bits(t) - _SHIFT_BITS      # |k| <= 1024: t = 1.5 2^52 + k exactly
+    k1 = k >> 1
+    k2 = k - k1
+    res = p * bits_f64((k1 + 1023) << 52) * bits_f64((k2 + 1023) << 52)
+    res = np.inf if y > _EXP_MAX else res
+    return 0.0 if y < _EXP_MIN else res
+
+
 # fdlibm's minimax coefficients on |x| <= pi/4 (k_sin.c, k_cos.c): sin x = x + x z S(z) and
 # cos x = 1 - z/2 + z^2 C(z), z = x^2, each within 2^-58 of the function
 _S1, _S2, _S3 = -1.66666666666666324348e-01, 8.33333333332248946124e-03, -1.98412698298579493134e-04
@@ -234,7 +243,7 @@ _C4, _C5, _C6 = -2.75573143513906633035e-07, 2.08757232129817482790e-09, -1.1359
 def _sincos_minimax(x):
     """``(sin x, cos x)`` for ``|x| <= pi/4``: fdlibm's kernels (degrees 13 and 14, less
     than 1 ulp), their polynomials in Horner's scheme with fused multiply-adds (see
-    :func:`vexp_fma` for why Horner), and the cosine summed as fdlibm does,
+    :func:`vexp` for why Horner), and the cosine summed as fdlibm does,
     ``w + ((1 - w) - z/2 + z^2 C(z))`` with ``w = 1 - z/2``."""
     z = x * x
     sp = fma(fma(fma(fma(fma(_S6, z, _S5), z, _S4), z, _S3), z, _S2), z, _S1)
@@ -260,42 +269,3 @@ def vsincos2pi(u):
     sn = bits_f64(f64_bits(c if swap else s) ^ ((q & 2) << 62))
     cs = bits_f64(f64_bits(s if swap else c) ^ (((q + 1) & 2) << 62))
     return sn, cs
-
-
-@nb.njit(**_LEAF)
-def vexp_fma(y):
-    """``vexp`` with its degree-13 Taylor polynomial in Horner's scheme with fused
-    multiply-adds (13 fused operations rather than 13 multiplies and 13 adds), and the reduction
-    ``y = k ln2 + r`` with fused multiply-adds too; ``k`` is read from the bits of the
-    rounded ``y / ln2 + 1.5 2^52``, as in ``vexp``.
-
-    Horner rather than Estrin's scheme (which this function used before: 4 dependent
-    steps instead of 13, but 3 more multiplies): the Stable sampler, its one user, is
-    bound by the throughput of the vector units (16 lanes in flight, ~2700 instructions
-    per step, a third of them spills), not by the length of one lane's dependency chain.
-    Measured single-threaded on its 1-D family (ns per step, 3-4 alternating runs): 17.7-18.1
-    with Estrin's scheme, 16.6-17.0 with this one; with :func:`_sincos_minimax` in
-    Horner's scheme too, 16.0-16.4."""
-    yc = min(max(y, _EXP_MIN), _EXP_MAX)
-    t = fma(yc, _INV_LN2, _SHIFT)
-    kf = t - _SHIFT
-    r = fma(kf, -_LN2_LO, fma(kf, -_LN2_HI, yc))
-    p = fma(1.0 / 6227020800.0, r, 1.0 / 479001600.0)
-    p = fma(p, r, 1.0 / 39916800.0)
-    p = fma(p, r, 1.0 / 3628800.0)
-    p = fma(p, r, 1.0 / 362880.0)
-    p = fma(p, r, 1.0 / 40320.0)
-    p = fma(p, r, 1.0 / 5040.0)
-    p = fma(p, r, 1.0 / 720.0)
-    p = fma(p, r, 1.0 / 120.0)
-    p = fma(p, r, 1.0 / 24.0)
-    p = fma(p, r, 1.0 / 6.0)
-    p = fma(p, r, 0.5)
-    p = fma(p, r, 1.0)
-    p = fma(p, r, 1.0)
-    k = f64_bits(t) - _SHIFT_BITS      # |k| <= 1024: t = 1.5 2^52 + k exactly
-    k1 = k >> 1
-    k2 = k - k1
-    res = p * bits_f64((k1 + 1023) << 52) * bits_f64((k2 + 1023) << 52)
-    res = np.inf if y > _EXP_MAX else res
-    return 0.0 if y < _EXP_MIN else res
