@@ -106,7 +106,7 @@ def test_vcos2pi_within_two_ulp_including_near_its_zeros():
     zero = exact == 0.0                      # u = 1/4, 3/4 exactly
     assert (got[zero] == 0.0).all()
     worst = _ulps(got[~zero], exact[~zero]).max()
-    assert worst <= 2.0, worst               # measured 1.80 (1.76 in Estrin's scheme)
+    assert worst <= 2.0, worst               # measured 1.76
     # the values the samplers rely on: cos(0) = cos(2 pi) = 1, cos(pi) = -1
     np.testing.assert_array_equal(_vectorised(vcos2pi)(np.array([0.0, 1.0, 0.5])), [1, 1, -1])
 
@@ -131,7 +131,7 @@ def test_vsincos2pi_within_two_ulp_on_box_mullers_angles():
         zero = exact == 0.0                  # u = 1/4, 1/2, 3/4, 1 exactly
         assert (got[zero] == 0.0).all()
         worst = _ulps(got[~zero], exact[~zero]).max()
-        assert worst <= 2.0, worst
+        assert worst <= 2.0, worst           # measured 1.79 and 1.80 (sin, cos)
     # a uniform angle: sin^2 + cos^2 = 1 to rounding (a loose check of the quadrant signs)
     assert np.abs(got_s * got_s + got_c * got_c - 1.0).max() < 1e-15
 
