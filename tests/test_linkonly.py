@@ -2,6 +2,8 @@
 linked into its caller and never emits machine code of its own, and the caller computes
 the same values as with numba's default pipeline."""
 
+import os
+import subprocess
 import sys
 
 import numba as nb
@@ -104,7 +106,52 @@ def test_kernel_modules_use_it_for_their_inner_functions():
     module = sys.modules[get_kernel(family_1d(C.NOISE_GAUSSIAN)).py_func.__module__]
     assert module.INNER["pipeline_class"] is linkonly.LinkOnlyCompiler
     assert module.INNER["cache"] is False  # their code is cached within the kernel's
-    assert "pipeline_class" not in module.ENTRY and module.ENTRY["cache"] is True
+    # the entry point: numba's pipeline into a library marked with the vector width,
+    # cached on disk
+    assert module.ENTRY["pipeline_class"] is linkonly.KernelCompiler
+    assert module.ENTRY["cache"] is True
     if module.load_lane.signatures:  # compiled here, not loaded from the disk cache
         lib = module.load_lane.overloads[module.load_lane.signatures[0]].library
         assert isinstance(lib, linkonly.LinkOnlyLibrary) and not _emitted(lib)
+
+
+def test_prefer_vector_width_marks_every_definition_and_nothing_else():
+    ir = ('declare double @"ext"(double)\n'
+          'define double @"f"(double %".1") alwaysinline\n{\n.3:\n  ret double %".1"\n}\n'
+          'define i32 @g() #0 {\n  ret i32 0\n}\n')
+    out = linkonly.prefer_vector_width(ir)
+    mark = f'"prefer-vector-width"="{linkonly.VECTOR_BITS}"'
+    assert out.count(mark) == 2
+    assert f'alwaysinline {mark}\n{{' in out and f"@g() #0 {mark} {{" in out
+    assert 'declare double @"ext"(double)\n' in out  # a declaration is not a definition
+
+
+_CHILD_ASM = """
+import simsgd as sg
+from simsgd._kernels import codes as C
+from simsgd._kernels.kernel import family_1d, get_kernel
+sg.simulate(sg.landscapes.DoubleWell(), sg.noise.Pareto(1.5), sg.optimizers.sgd(0.01),
+            x0=-1.0, n_paths=40, n_steps=20, seed=1, progress=False)
+print("zmm" in "".join(get_kernel(family_1d(C.NOISE_PARETO)).inspect_asm().values()))
+"""
+
+
+def test_kernels_use_the_registers_of_the_vector_width(tmp_path):
+    # on an AVX-512 machine (VECTOR_BITS 512) the fused step's lane loop uses the 512-bit
+    # zmm registers, which numba's own code does not (LLVM prefers 256 bits there);
+    # elsewhere none. A fresh process and caches: inspect_asm needs a compiled kernel,
+    # not a disk-cache load.
+    env = dict(os.environ, SIMSGD_CACHE_DIR=str(tmp_path / "k"),
+               NUMBA_CACHE_DIR=str(tmp_path / "n"))
+    proc = subprocess.run([sys.executable, "-c", _CHILD_ASM], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[-1] == str(linkonly.VECTOR_BITS == 512)
+
+
+def test_a_bad_vector_width_names_the_variable():
+    env = dict(os.environ, SIMSGD_VECTOR_BITS="384")
+    proc = subprocess.run([sys.executable, "-c", "import simsgd"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "SIMSGD_VECTOR_BITS must be 256 or 512" in proc.stderr and "'384'" in proc.stderr

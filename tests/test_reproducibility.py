@@ -141,16 +141,31 @@ _CHILD_LANES = textwrap.dedent("""
     import numpy as np
     sys.path.insert(0, sys.argv[2])
     import simsgd._kernels.kernel as K
-    K.LANES = int(sys.argv[3])  # before the first simulate: the generated module gets it
+    if sys.argv[3] != "auto":
+        K.LANES = int(sys.argv[3])  # before the first simulate: the generated module gets it
     import test_reproducibility as t
 
     res = {c: t.run(c) for c in sorted(t.CONFIGS)}
-    for r in res.values():  # the module that ran has 8 lanes per block
+    for r in res.values():  # the module that ran has the lanes per block asked for
         src = K._module_source(r.provenance["structure"])
-        assert "\\nL = 8\\n" in src, "lane count not applied"
-    np.savez(sys.argv[1], **{f"{c}_{n}": getattr(r, n) for c, r in res.items()
-                             for n in ("status", "exit_step", "x")})
+        assert f"\\nL = {K.LANES}\\n" in src, "lane count not applied"
+    np.savez(sys.argv[1], lanes=K.LANES, **{f"{c}_{n}": getattr(r, n) for c, r in res.items()
+                                           for n in ("status", "exit_step", "x")})
 """)
+
+
+def _child_run(path, lanes, env=None):
+    """Both configurations run in a child process (``lanes`` per block, or ``"auto"``)."""
+    proc = subprocess.run([sys.executable, "-c", _CHILD_LANES, str(path),
+                           os.path.dirname(__file__), lanes],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    out = np.load(path)
+    for config in sorted(CONFIGS):
+        res = run(config)
+        for name in ("status", "exit_step", "x"):
+            np.testing.assert_array_equal(out[f"{config}_{name}"], getattr(res, name))
+    return int(out["lanes"])
 
 
 @pytest.mark.slow
@@ -160,13 +175,15 @@ def test_lane_count_does_not_change_a_path(tmp_path):
     # this process's bits for both configurations (1-D fused and 3-D phased steps)
     from simsgd._kernels.kernel import LANES
     assert LANES != 8
-    path = tmp_path / "lanes8.npz"
-    proc = subprocess.run([sys.executable, "-c", _CHILD_LANES, str(path),
-                           os.path.dirname(__file__), "8"],
-                          capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr
-    out = np.load(path)
-    for config in sorted(CONFIGS):
-        res = run(config)
-        for name in ("status", "exit_step", "x"):
-            np.testing.assert_array_equal(out[f"{config}_{name}"], getattr(res, name))
+    assert _child_run(tmp_path / "lanes8.npz", "8") == 8
+
+
+@pytest.mark.slow
+def test_vector_width_does_not_change_a_path(tmp_path):
+    # the other vector width (linkonly.VECTOR_BITS): 256 bits and 16 lanes in the child on
+    # an AVX-512 machine, 512-bit marks (which LLVM ignores without AVX-512) and 32 lanes
+    # elsewhere. No operation is reassociated or contracted, so the bits are this process's.
+    from simsgd._kernels.kernel import LANES
+    from simsgd._kernels.linkonly import VECTOR_BITS
+    env = dict(os.environ, SIMSGD_VECTOR_BITS="256" if VECTOR_BITS == 512 else "512")
+    assert _child_run(tmp_path / "width.npz", "auto", env) == (16 if LANES == 32 else 32)

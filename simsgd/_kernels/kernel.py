@@ -33,22 +33,26 @@ import numba as nb
 import numpy as np
 
 from . import codes as C
-from .elementary import _sincos_minimax, _sincos_small, vcos2pi, vexp, vlog, vsincos2pi
+from .elementary import (_sincos_minimax, _sincos_small, vcos2pi, vexp, vlog, vsincos2pi,
+                         vsincos2pi_half)
+from .linkonly import VECTOR_BITS
 from .rng import rotl, seed_state, sign_bit, splitmix64, u01, xoshiro_next
 
 # Lanes per block (trajectories stepped in lockstep). Results do not depend on it (each
-# path has its own stream, and lanes never combine), so it is a per-module speed choice.
-# 16 by default: measured single-threaded against 32 (ns per step, 2 alternating runs):
-# W1's fused step 8.2-8.6 vs 9.3, the generic kernel's Stable lane loop 22.1 vs 30.0,
-# generic d = 3 clipped Pareto 15.1 vs 17.4, d = 20 momentum 6.95 vs 7.5, 1-D Gaussian
-# 16.2 vs 15.9 (the one small loss). A lane loop of exactly 16 is one vector iteration
-# (4 doubles x interleave 4): straight-line code, which LLVM schedules better for the long
-# sampler bodies than a loop of two. W2's fused d-dimensional step keeps 32 (5.8 vs 6.45
-# ns per coordinate at 16: its per-coordinate lane loops pay their overlap checks once
-# per 32 lanes instead of 16).
-LANES = 16
-LANES_WIDE = 32
-CHUNK_ALIGN = 32
+# path has its own stream, and lanes never combine), so it is a per-module speed choice:
+# one vector iteration of the lane loop, the doubles of a vector (4 at 256 bits, 8 at 512,
+# see linkonly.VECTOR_BITS) times LLVM's interleave of 4. Straight-line code, which LLVM
+# schedules better for the long sampler bodies than a loop of two. Measured at 256 bits,
+# single-threaded, 16 against 32 lanes (ns per step, 2 alternating runs): W1's fused step
+# 8.2-8.6 vs 9.3, the generic kernel's Stable lane loop 22.1 vs 30.0, generic d = 3
+# clipped Pareto 15.1 vs 17.4, d = 20 momentum 6.95 vs 7.5, 1-D Gaussian 16.2 vs 15.9
+# (the one small loss); at 512 bits, 32 against 16 and 64: see linkonly.VECTOR_BITS.
+# W2's fused d-dimensional step takes twice as many (at 256 bits: 5.8 vs 6.45 ns per
+# coordinate at 16; its per-coordinate lane loops pay their overlap checks once per 32
+# lanes instead of 16).
+LANES = 32 if VECTOR_BITS == 512 else 16
+LANES_WIDE = 2 * LANES
+CHUNK_ALIGN = LANES_WIDE
 """Chunks of paths are multiples of this: of every module's lane count."""
 CHECK = 8
 _JIT = dict(nogil=True, cache=True, error_model="numpy")
@@ -89,7 +93,9 @@ vlog = _wrapperless(vlog, {})
 vexp = _wrapperless(vexp, {})
 _sincos_small = _wrapperless(_sincos_small, {})
 vcos2pi = _wrapperless(vcos2pi, dict(_sincos_small=_sincos_small))
-vsincos2pi = _wrapperless(vsincos2pi, dict(_sincos_minimax=_wrapperless(_sincos_minimax, {})))
+vsincos2pi_half = _wrapperless(vsincos2pi_half,
+                               dict(_sincos_minimax=_wrapperless(_sincos_minimax, {})))
+vsincos2pi = _wrapperless(vsincos2pi, dict(vsincos2pi_half=vsincos2pi_half))
 _FMAX = float(np.finfo(np.float64).max)  # |v| <= _FMAX is false exactly for inf and NaN
 
 
@@ -188,13 +194,14 @@ def draw_stable(a, b, c, s0, s1, s2, s3):
     r, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
     r2, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
     # V = pi (U - 1/2) = 2 pi y: every angle is 2 pi times a multiple of y, so the
-    # plain-arithmetic vsincos2pi applies and the lane loop has no libm call
+    # plain-arithmetic sincos of 2 pi t applies and the lane loop has no libm call;
+    # |y| <= 1/4 and |a y| <= 1/2 (a <= 2) need no reduction modulo 1 (vsincos2pi_half)
     # cos V = 0 exactly at U = 1 (probability 2^-53): floor it at cos(fl(pi/2)), the value
     # libm gave there before, so that the draw stays finite; cos((1 - a) V) likewise
     y = 0.5 * (u01(r) - 0.5)
-    sv, cv = vsincos2pi(y)
+    sv, cv = vsincos2pi_half(y)
     cv = max(cv, COS_HALF_PI)
-    sa, ca = vsincos2pi(a * y)
+    sa, ca = vsincos2pi_half(a * y)
     c3 = max(cv * ca + sv * sa, COS_HALF_PI)
     w = max(-vlog(u01(r2)), TWO_M53)
     # c3 / (w cv) is within [2^-60, 2^108]: a normal number, as vlog needs
@@ -580,8 +587,9 @@ def _module_source(structure, user=False):
 def module_name(structure, src):
     """File name of a generated kernel: its structure codes and a digest of its source and
     of every module of this package (see ``_sources_digest``)."""
-    # the interleave setting changes the machine code, not the source: it keys the name too
-    key = src + _SOURCES + f"interleave={INTERLEAVE}"
+    # the interleave and vector-width settings change the machine code, not the source:
+    # they key the name too
+    key = src + _SOURCES + f"interleave={INTERLEAVE} vector_bits={VECTOR_BITS}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     name = "simsgd_kernel_" + "_".join(str(int(c)).replace("-", "m") for c in structure)
     return name + "_" + digest

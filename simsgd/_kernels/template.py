@@ -44,7 +44,7 @@ from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, 
                                     quadratic_grad, transform1, vsinh, vtanh,
                                     u01, vexp, vlog, wells_component_grad, wells_component_value,
                                     xoshiro_next)
-from simsgd._kernels.linkonly import link_only_options
+from simsgd._kernels.linkonly import kernel_options, link_only_options
 
 L = LANES
 JIT = _JIT
@@ -68,7 +68,7 @@ DISPATCH = dict(JIT, inline="always")
 # it in its disk cache (linkonly.py)
 INNER = dict(JIT, no_cpython_wrapper=True, no_cfunc_wrapper=True, **link_only_options())
 # ``kernel`` is called from Python only: it needs the CPython wrapper, not the cfunc one
-ENTRY = dict(JIT, no_cfunc_wrapper=True)
+ENTRY = dict(JIT, no_cfunc_wrapper=True, **kernel_options())
 # the kernel's check of its work buffers: the formula kernel.workspace sized them with
 _block_rows = nb.njit(**_INLINE)(block_rows)
 # --- structure ---
