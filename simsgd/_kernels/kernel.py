@@ -47,11 +47,12 @@ from .rng import rotl, seed_state, sign_bit, splitmix64, u01, xoshiro_next
 # 8.2-8.6 vs 9.3, the generic kernel's Stable lane loop 22.1 vs 30.0, generic d = 3
 # clipped Pareto 15.1 vs 17.4, d = 20 momentum 6.95 vs 7.5, 1-D Gaussian 16.2 vs 15.9
 # (the one small loss); at 512 bits, 32 against 16 and 64: see linkonly.VECTOR_BITS.
-# W2's fused d-dimensional step takes twice as many (at 256 bits: 5.8 vs 6.45 ns per
-# coordinate at 16; its per-coordinate lane loops pay their overlap checks once per 32
-# lanes instead of 16).
+# W2's fused d-dimensional step takes more: its per-coordinate lane loops pay their
+# overlap checks and loop overheads once per block. At 256 bits 32 (5.8 vs 6.45 ns per
+# coordinate at 16); at 512 bits 128 (single-threaded, 2 runs each: 3.27 and 3.28 ns per
+# coordinate against 3.50 and 3.52 at 64, 3.85 and 3.88 at 32, 3.17 and 3.26 at 256).
 LANES = 32 if VECTOR_BITS == 512 else 16
-LANES_WIDE = 2 * LANES
+LANES_WIDE = 128 if VECTOR_BITS == 512 else 32
 CHUNK_ALIGN = LANES_WIDE
 """Chunks of paths are multiples of this: of every module's lane count."""
 CHECK = 8
