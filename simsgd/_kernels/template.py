@@ -293,8 +293,13 @@ def _lanes_gaussian_pair(S, F, row, a, clip, nl):
     trip count LLVM does not know it is vectorised behind run-time overlap checks. The
     phased step passes ``L``, which numba types as a literal (16 lanes there): that copy
     is vectorised as well (benchmarks/vectorisation.py)."""
-    row = max(row, 0)  # provably non-negative offsets: see the note above the phases
-    nl = max(nl, 1)
+    # provably non-negative offsets: see the note above the phases
+    _gaussian_pair_loop(S, F, max(row, 0), a, clip, max(nl, 1))
+
+
+@nb.njit(**_INLINE)
+def _gaussian_pair_loop(S, F, row, a, clip, nl):
+    """The lane loop of ``_lanes_gaussian_pair``, inlined (numba IR) where it is used."""
     for j in range(nl):
         z0, z1, s0, s1, s2, s3 = draw_gaussian_pair(a, S[j], S[nl + j], S[2 * nl + j],
                                                     S[3 * nl + j])
@@ -971,6 +976,71 @@ FUSED_QCLIP = (LAND == C.LAND_QUADRATIC and NOISE == C.NOISE_GAUSSIAN
 
 
 @nb.njit(**INNER)
+def _noise_grad_pairs(S, X, V, n2, land_p, d, nl, a, clip):
+    """W2's fused pass 1, on row views of the block (``X``: the d x rows, ``V``: the d v
+    rows, ``n2``: the lanes' running ``||g||^2``): for each coordinate pair (2k, 2k+1),
+    while its rows are in L1, the noise into ``V`` (the Gaussian law's Box-Muller pair, as
+    ``_lanes_gaussian_pair``), then g = a (x - m) + xi into ``V`` and ``n2`` in coordinate
+    order (as ``_norm2_into``).
+
+    How it stays vectorised and cheap (single-threaded W2, 2 paired runs: 3.2 -> 1.85 ns
+    per coordinate with ``_commit_lanes``):
+
+    * the lane loops index views of the pair's rows with the lane alone. As offsets into
+      F (``(d + c) nl + j``) the indices went through numba's negative-index select, LLVM
+      found an "unsafe indirect dependence" and left the loops scalar (5x slower);
+    * one call per step: the pair's loops are inlined here (numba IR). Called from the
+      step, two functions per pair cost ~0.9 ns per coordinate in atomic incref/decref
+      pairs per array argument (see ``DISPATCH``) and run-time overlap checks."""
+    d = max(d, 1)
+    nl = max(nl, 1)
+    for k in range(d // 2):
+        c = 2 * k
+        _pair_lanes(S, X[c * nl:(c + 2) * nl], V[c * nl:(c + 2) * nl], n2, nl, a, clip,
+                    land_p[c], land_p[c + 1], land_p[d + c], land_p[d + c + 1])
+
+
+@nb.njit(**_INLINE)
+def _pair_lanes(S, X, V, n2, nl, a, clip, a0, a1, m0, m1):
+    """One coordinate pair of :func:`_noise_grad_pairs` (``X``, ``V``: its two rows)."""
+    _gaussian_pair_loop(S, V, 0, a, clip, nl)
+    for j in range(nl):
+        g0 = quadratic_grad(a0, m0, X[j]) + V[j]
+        g1 = quadratic_grad(a1, m1, X[nl + j]) + V[nl + j]
+        V[j] = g0
+        V[nl + j] = g1
+        n2[j] = (n2[j] + g0 * g0) + g1 * g1
+
+
+@nb.njit(**INNER)
+def _commit_lanes(X, V, fac, act, bad, d, nl, eta, diverge_at):
+    """W2's fused pass 2 on row views of the block (``X``: the d x rows, ``V``: the d v
+    rows, holding g; ``fac``, ``act``, ``bad``: one row each): the candidate
+    ``(-eta (g fac)) + x`` (T_SCALE, then ``phase_update``'s sum), the divergence checks on
+    it and on g into ``bad``, and the commit of live lanes, the old x kept in ``V``.
+
+    Why views: written as offsets into the one buffer F, the rows ``_BAD``, ``_TMP`` and
+    ``_ACT`` lie at distances LLVM cannot compute (multiples of the run-time nl), so it
+    found an "unknown data dependence" and left this loop scalar: 1.2-1.5 ns of W2's ~3.2
+    ns per coordinate. (Raising LLVM's limit of 8 run-time overlap checks per loop, which
+    this loop's five arrays exceed, made W2 7% slower, not faster: 1.98 vs 1.84 ns per
+    coordinate, 2 paired runs.)"""
+    d = max(d, 1)
+    nl = max(nl, 1)
+    for c in range(d):
+        for j in range(nl):
+            g = V[c * nl + j]
+            xo = X[c * nl + j]
+            xn = -eta * (g * fac[j]) + xo
+            # a non-finite g diverges the path even if the clip made the step finite
+            b = not (abs(xn) <= diverge_at and abs(g) <= _FMAX)
+            bad[j] = 1.0 if b else bad[j]
+            # committed at once for live lanes (the old x kept in the v row)
+            V[c * nl + j] = xo
+            X[c * nl + j] = xn if act[j] != 0.0 else xo
+
+
+@nb.njit(**INNER)
 def _step_nd_fused_quadratic_clip(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps,
                                   diverge_at, sel, gbuf):
     """One step of the W2 structure (d >= 2): the same values as ``step_nd``.
@@ -998,18 +1068,9 @@ def _step_nd_fused_quadratic_clip(S, F, d, codes, land_p, noise_p, opt_p, stop_p
     for j in range(nl):
         F[(R + _TMP) * nl + j] = 0.0
         F[(R + _BAD) * nl + j] = 0.0
-    for k in range(d // 2):
-        c = 2 * k
-        _lanes_gaussian_pair(S, F, d + c, na, clip, nl)
-        a0, a1 = land_p[c], land_p[c + 1]
-        m0, m1 = land_p[d + c], land_p[d + c + 1]
-        for j in range(nl):
-            g0 = quadratic_grad(a0, m0, F[c * nl + j]) + F[(d + c) * nl + j]
-            g1 = quadratic_grad(a1, m1, F[(c + 1) * nl + j]) + F[(d + c + 1) * nl + j]
-            F[(d + c) * nl + j] = g0
-            F[(d + c + 1) * nl + j] = g1
-            # in coordinate order, as _norm2_into
-            F[(R + _TMP) * nl + j] = (F[(R + _TMP) * nl + j] + g0 * g0) + g1 * g1
+    X = F[:d * nl]
+    V = F[d * nl:2 * d * nl]
+    _noise_grad_pairs(S, X, V, F[(R + _TMP) * nl:(R + _TMP + 1) * nl], land_p, d, nl, na, clip)
     if d % 2 == 1:
         c = d - 1
         _lanes_draw_gaussian(S, F, d + c, na, nb_, nc, clip, False)
@@ -1022,16 +1083,9 @@ def _step_nd_fused_quadratic_clip(S, F, d, codes, land_p, noise_p, opt_p, stop_p
     for j in range(nl):
         F[(R + _TMP) * nl + j] = clip_factor(F[(R + _TMP) * nl + j], cmax)
         F[(R + _ETA) * nl + j] = eta
-    for c in range(d):
-        for j in range(nl):
-            g = F[(d + c) * nl + j]
-            xn = -eta * (g * F[(R + _TMP) * nl + j]) + F[c * nl + j]
-            # a non-finite g diverges the path even if the clip made the step finite
-            bad = not (abs(xn) <= diverge_at and abs(g) <= _FMAX)
-            F[(R + _BAD) * nl + j] = 1.0 if bad else F[(R + _BAD) * nl + j]
-            # committed at once for live lanes (the old x kept in the v row)
-            F[(d + c) * nl + j] = F[c * nl + j]
-            F[c * nl + j] = xn if F[(R + _ACT) * nl + j] != 0.0 else F[c * nl + j]
+    _commit_lanes(X, V, F[(R + _TMP) * nl:(R + _TMP + 1) * nl],
+                  F[(R + _ACT) * nl:(R + _ACT + 1) * nl], F[(R + _BAD) * nl:(R + _BAD + 1) * nl],
+                  d, nl, eta, diverge_at)
     # DIVERGED lanes keep their last good iterate (a scalar loop: such lanes are rare)
     for j in range(nl):
         if F[(R + _BAD) * nl + j] != 0.0:
