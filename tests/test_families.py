@@ -1,14 +1,15 @@
 """The 1-D family modules give the generic kernel's bits.
 
 A 1-D structure that the fused step can run (``kernel.fusable``: a Quadratic or the
-DoubleWell, a noise law, up to four transforms among scale and the clips, an interval
-exit or none, no observer or basin occupancy) and that is not a specialised hot path
-runs on the family module of its law and observer (``kernel.family_1d``), where the
-landscape, the transforms and the stop rule are run-time codes. Each configuration here
-runs there and, forced, on the generic kernel: ``status``, ``exit_step``, ``x`` and the observer's
-output must be equal element by element. The configurations mix RUNNING, EXITED and
-DIVERGED paths (checked, so that the comparisons are not between constant arrays) and
-use a path count that is not a multiple of the lane block.
+DoubleWell, a noise law, up to four transforms among scale and the clips, the first
+possibly momentum, an interval exit or none, no observer or basin occupancy) and that is
+not a specialised hot path runs on the family module of its law, observer and momentum
+(``kernel.family_1d``), where the landscape, the transforms and the stop rule are
+run-time codes. Each configuration here runs there and, forced, on the generic kernel:
+``status``, ``exit_step``, ``x`` and the observer's output must be equal element by
+element. The configurations mix RUNNING, EXITED and DIVERGED paths (checked, so that the
+comparisons are not between constant arrays) and use a path count that is not a multiple
+of the lane block.
 """
 
 import importlib
@@ -41,6 +42,16 @@ SETUPS = {
     # clipped SGD in a quadratic basin until it leaves it
     "quadratic-basin": dict(landscape=L.Quadratic(1.5, center=0.5, edges=(-1.0, 2.0)),
                             optimizer=O.clipped_sgd(0.5, 1.0), x0=0.2, stop=E.ExitBasin()),
+    # heavy-ball momentum out of the left well, with basin occupancy (its state row lies
+    # before the observer's rows)
+    "doublewell-momentum": dict(landscape=L.DoubleWell(), optimizer=O.sgdm(0.01, 0.8),
+                                x0=-1.0, stop=E.Exit(upper=0.0),
+                                observe=(E.BasinOccupancy(0.05),)),
+    # Nesterov's momentum, then a clip of the step, in a quadratic basin
+    "quadratic-nesterov": dict(landscape=L.Quadratic(1.5, center=0.5, edges=(-1.0, 2.0)),
+                               optimizer=O.chain(O.momentum(0.7, nesterov=True),
+                                                 O.clip_by_norm(1.0), O.scale(0.3)),
+                               x0=0.2, stop=E.ExitBasin()),
     # a coordinate clip, then a step too long for the curvature (eta a = 3 > 2): |x| grows
     # past diverge_at = 20 (a clipped step there still moves x from 20 to -40)
     "quadratic-diverging": dict(landscape=L.Quadratic(2.0),
@@ -54,14 +65,15 @@ def run(setup, law, **kw):
                      progress=False, **kw)
 
 
-def _observer(setup):
-    return C.OBS_OCCUPANCY if "observe" in SETUPS[setup] else C.OBS_NONE
+def _family(setup, law):
+    obs = C.OBS_OCCUPANCY if "observe" in SETUPS[setup] else C.OBS_NONE
+    return family_1d(LAWS[law][1], obs, "momentum" in setup or "nesterov" in setup)
 
 
-def test_one_family_per_law_and_observer():
-    assert FAMILIES == {family_1d(code, obs) for _, code in LAWS.values()
-                        for obs in (C.OBS_NONE, C.OBS_OCCUPANCY)}
-    assert len(FAMILIES) == 12 and GENERIC not in FAMILIES
+def test_one_family_per_law_observer_and_momentum():
+    assert FAMILIES == {family_1d(code, obs, mom) for _, code in LAWS.values()
+                        for obs in (C.OBS_NONE, C.OBS_OCCUPANCY) for mom in (False, True)}
+    assert len(FAMILIES) == 24 and GENERIC not in FAMILIES
     with pytest.raises(ValueError, match="observer code"):  # the fused step runs no other
         family_1d(C.NOISE_GAUSSIAN, C.OBS_CHECKPOINT)
 
@@ -70,7 +82,7 @@ def test_one_family_per_law_and_observer():
 @pytest.mark.parametrize("law", sorted(LAWS))
 def test_family_module_equals_generic_kernel(setup, law):
     fam = run(setup, law)
-    assert fam.provenance["structure"] == family_1d(LAWS[law][1], _observer(setup))
+    assert fam.provenance["structure"] == _family(setup, law)
     gen = run(setup, law, _force_generic=True)
     assert gen.provenance["structure"] == GENERIC
     np.testing.assert_array_equal(fam.status, gen.status)
@@ -84,6 +96,10 @@ def test_family_module_equals_generic_kernel(setup, law):
 @pytest.mark.parametrize("setup, status", [("doublewell-exit", "EXITED"),
                                            ("doublewell-exit", "RUNNING"),
                                            ("quadratic-basin", "EXITED"),
+                                           ("doublewell-momentum", "EXITED"),
+                                           ("doublewell-momentum", "RUNNING"),
+                                           ("quadratic-nesterov", "EXITED"),
+                                           ("quadratic-nesterov", "RUNNING"),
                                            ("quadratic-diverging", "DIVERGED")])
 def test_setups_reach_each_status(setup, status):
     # guards the comparisons above against being vacuous (one law suffices: the setups

@@ -643,27 +643,35 @@ def get_kernel(structure):
 # vectoriser runs, and stayed scalar): the generic kernel's lane loops vectorise both.
 _FUSED_LANDS = frozenset({C.LAND_QUADRATIC, C.LAND_DOUBLEWELL})
 _FUSED_TRANSFORMS = frozenset({C.T_NONE, C.T_SCALE, C.T_CLIP_NORM, C.T_CLIP_COORD})
+# the first slot may also hold heavy-ball momentum (its state: the first state row)
+_FUSED_FIRST = _FUSED_TRANSFORMS | {C.T_MOMENTUM}
 
 
 def fusable(structure):
     """Whether the fused 1-D step (``template._step_1d_fused``) runs ``structure``: a
     Quadratic or the DoubleWell, a noise law in :data:`FUSED_SAMPLERS`, at most four
-    transforms among scale and the clips (a 1-D clip by norm is a clamp), an interval
-    exit or none, and no observer or the basin-occupancy one (a separate pass after the
-    step). Checkpoints read the step size in force, which only the phased step records."""
+    transforms among scale and the clips (a 1-D clip by norm is a clamp), the first of
+    them possibly heavy-ball momentum, an interval exit or none, and no observer or the
+    basin-occupancy one (a separate pass after the step). Checkpoints read the step size
+    in force, which only the phased step records."""
     land, noise, t, stop, obs = (structure[0], structure[1], structure[2:2 + C.N_SLOTS],
                                  structure[2 + C.N_SLOTS], structure[3 + C.N_SLOTS])
-    return (land in _FUSED_LANDS and noise in FUSED_SAMPLERS
-            and all(k in _FUSED_TRANSFORMS for k in t[:4])
+    return (land in _FUSED_LANDS and noise in FUSED_SAMPLERS and t[0] in _FUSED_FIRST
+            and all(k in _FUSED_TRANSFORMS for k in t[1:4])
             and all(k == C.T_NONE for k in t[4:])
             and stop in (C.STOP_NONE, C.STOP_INTERVAL)
             and obs in (C.OBS_NONE, C.OBS_OCCUPANCY))
 
 
-def family_1d(law, observer=C.OBS_NONE):
-    """The structure of the 1-D family module of noise law ``law`` and ``observer`` (none
-    or basin occupancy): these two are constant, every other code is read at run time
-    (``C.DYN``), by the fused 1-D step.
+def family_1d(law, observer=C.OBS_NONE, momentum=False):
+    """The structure of the 1-D family module of noise law ``law``, ``observer`` (none
+    or basin occupancy) and, with ``momentum``, heavy-ball momentum in the chain's first
+    slot: these are constant, every other code is read at run time (``C.DYN``), by the
+    fused 1-D step.
+
+    Momentum is a constant for the same reason as the observer: its state row costs a
+    load, a store and three operations per lane and step, which the other chains do not
+    pay (measured: the momentum W4 family 0.33x W1's rate on the generic kernel).
 
     The observer is a constant because the occupancy observer's passes were about a
     quarter of a family's cold compile (3.5 s against 2.6 s without, Stable's family,
@@ -672,12 +680,14 @@ def family_1d(law, observer=C.OBS_NONE):
     if observer not in (C.OBS_NONE, C.OBS_OCCUPANCY):
         raise ValueError(f"a 1-D family runs no observer or basin occupancy "
                          f"({C.OBS_NONE} or {C.OBS_OCCUPANCY}), not observer code {observer}")
-    return (C.DYN, int(law)) + (C.DYN,) * (_STRUCT_LEN - 3) + (int(observer),)
+    first = C.T_MOMENTUM if momentum else C.DYN
+    return (C.DYN, int(law), first) + (C.DYN,) * (_STRUCT_LEN - 4) + (int(observer),)
 
 
-FAMILIES = frozenset(family_1d(law, obs) for law in FUSED_SAMPLERS
-                     for obs in (C.OBS_NONE, C.OBS_OCCUPANCY))
-"""The 1-D family modules: one per noise law the fused step draws and observer it runs."""
+FAMILIES = frozenset(family_1d(law, obs, mom) for law in FUSED_SAMPLERS
+                     for obs in (C.OBS_NONE, C.OBS_OCCUPANCY) for mom in (False, True))
+"""The 1-D family modules: one per noise law the fused step draws, observer it runs and
+whether the chain starts with momentum."""
 
 
 def choose_structure(codes, radial, dim):
@@ -693,7 +703,7 @@ def choose_structure(codes, radial, dim):
     if codes in (SPECIALISED_1D if dim == 1 else SPECIALISED_ND):
         return codes
     if dim == 1 and fusable(codes):
-        return family_1d(codes[1], codes[-1])
+        return family_1d(codes[1], codes[-1], codes[2] == C.T_MOMENTUM)
     return GENERIC
 
 

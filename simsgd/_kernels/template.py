@@ -100,6 +100,8 @@ FAMILY_1D = LAND == C.DYN and NOISE != C.DYN
 ND_ONLY = (LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS) in SPECIALISED_ND
 # the fused 1-D step: a family module, or a specialised structure kernel.fusable accepts
 FUSED = FAMILY_1D or (not ND_ONLY and fusable((LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS)))
+# the fused step's chain starts with heavy-ball momentum (a constant: kernel.family_1d)
+_MOM0 = T0 == C.T_MOMENTUM
 
 
 # the fused step's sampler, chosen at module level rather than by branches on NOISE:
@@ -144,6 +146,10 @@ def _step_1d_fused(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at):
     m3, lo3, hi3 = _slot_affine(t3, o3)
     fsteps = float(n_steps)
     R = 3
+    # heavy-ball momentum in slot 0 (_MOM0): beta = o0, Nesterov's variant if its p1 != 0;
+    # its state is the first transform-state row (its state offset is 0: kernel.fusable)
+    nesterov = opt_p[2] != 0.0
+    MROW = R + _NROWS
     for j in range(L):
         # the generator words are read and written here, not in a helper taking S: an
         # array argument to an inlined helper costs refcount calls in the lane loop,
@@ -157,11 +163,18 @@ def _step_1d_fused(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at):
         # a Quadratic or the DoubleWell (kernel.fusable)
         gr = quadratic_grad(qa, qm, x) if quad else doublewell_grad0(x)
         g = gr + clamp(xi, -clip, clip)
-        if FAMILY_1D:
-            v = clamp(m3 * clamp(m2 * clamp(m1 * clamp(m0 * g, lo0, hi0), lo1, hi1), lo2, hi2),
-                      lo3, hi3)
+        if _MOM0:
+            # as _transform_lanes' T_MOMENTUM (every lane, live or not, as there)
+            mo = o0 * F[MROW * L + j] + g
+            F[MROW * L + j] = mo
+            v = g + o0 * mo if nesterov else mo
+        elif FAMILY_1D:
+            v = clamp(m0 * g, lo0, hi0)
         else:
             v = transform1(t0, o0, g)
+        if FAMILY_1D:
+            v = clamp(m3 * clamp(m2 * clamp(m1 * v, lo1, hi1), lo2, hi2), lo3, hi3)
+        else:
             v = transform1(t1, o1, v)
             v = transform1(t2, o2, v)
             v = transform1(t3, o3, v)
