@@ -62,11 +62,19 @@ def test_optimizer_matches_reference(opt, dim):
     np.testing.assert_allclose(lr[seen], want[seen], rtol=1e-8, equal_nan=True)
 
 
-@pytest.mark.parametrize("case", ["w1", "exit-compound", "w2-small"])
+@pytest.mark.parametrize("case", ["w1", "exit-compound", "w2-small", "sq-batch1", "sq-batch3"])
 def test_specialised_and_generic_kernels_agree_bit_for_bit(case):
     # the specialised hot paths (constants everywhere, the fused 1-D step) must give the
     # same bits as the generic kernel, which every other row above ran on
-    if case == "w1":
+    if case.startswith("sq"):
+        # Patel's stochastic quadratic at eta = 2.2: the batches' factors 1 - eta q_B
+        # make some paths diverge (DIVERGED), the others keep running (checked below)
+        batch = int(case[-1])
+        land = sg.landscapes.StochasticQuadratic(np.linspace(0.2, 1.8, 10), batch_size=batch,
+                                                 center=0.3)
+        args = (land, None, sg.optimizers.sgd(2.2))
+        kw = dict(x0=1.0, diverge_at=1e6)
+    elif case == "w1":
         args = (sg.landscapes.DoubleWell(), sg.noise.Clipped(sg.noise.Pareto(1.5), 50.0),
                 sg.optimizers.sgd(0.01))
         kw = dict(x0=-1.0, stop=sg.events.Exit(upper=0.0))
@@ -82,6 +90,8 @@ def test_specialised_and_generic_kernels_agree_bit_for_bit(case):
     a = sg.simulate(*args, **kw)
     b = sg.simulate(*args, **kw, _force_generic=True)
     assert a.provenance["structure"] != b.provenance["structure"]
+    if case.startswith("sq"):
+        assert 0 < a.counts()["DIVERGED"] < a.n_paths
     for f in ("status", "exit_step", "x"):
         np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
 

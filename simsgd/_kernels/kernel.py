@@ -514,6 +514,8 @@ SPECIALISED_1D = frozenset({
     + (C.STOP_INTERVAL, C.OBS_NONE),
     (C.LAND_QUADRATIC, C.NOISE_COMPOUND, C.T_SCALE, C.T_CLIP_NORM) + (0,) * _S
     + (C.STOP_INTERVAL, C.OBS_NONE),
+    # Patel's stochastic quadratic (SGD on a finite sum, no added noise): W4's family
+    (C.LAND_STOCH_QUAD, C.NOISE_NONE, C.T_SCALE, 0) + (0,) * _S + (C.STOP_NONE, C.OBS_NONE),
 })
 """The specialised structures that are hot in 1-D only: their modules serve d = 1 alone
 (the fused 1-D step), and the same codes in d >= 2 run on the generic kernel (the same
@@ -656,6 +658,9 @@ def fusable(structure):
     in force, which only the phased step records."""
     land, noise, t, stop, obs = (structure[0], structure[1], structure[2:2 + C.N_SLOTS],
                                  structure[2 + C.N_SLOTS], structure[3 + C.N_SLOTS])
+    if land == C.LAND_STOCH_QUAD:
+        # a batch pass, then the fused loop on its gradient: specialised modules only
+        return tuple(int(c) for c in structure) in SPECIALISED_1D
     return (land in _FUSED_LANDS and noise in FUSED_SAMPLERS and t[0] in _FUSED_FIRST
             and all(k in _FUSED_TRANSFORMS for k in t[1:4])
             and all(k == C.T_NONE for k in t[4:])

@@ -102,6 +102,8 @@ ND_ONLY = (LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS) in SPECIALISED_ND
 FUSED = FAMILY_1D or (not ND_ONLY and fusable((LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS)))
 # the fused step's chain starts with heavy-ball momentum (a constant: kernel.family_1d)
 _MOM0 = T0 == C.T_MOMENTUM
+# the fused step of a specialised stochastic finite sum (kernel.fusable)
+_BATCH_1D = FUSED and LAND == C.LAND_STOCH_QUAD
 
 
 # the fused step's sampler, chosen at module level rather than by branches on NOISE:
@@ -121,10 +123,14 @@ def _slot_affine(kind, a):
 
 
 @nb.njit(**INNER)
-def _step_1d_fused(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at):
+def _step_1d_fused(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at, sel):
     """One fused step in 1-D (one lane loop): of a specialised structure (constants
     only) or of a family module (law and observer constant, the other codes run-time
-    values that the loop turns into selects)."""
+    values that the loop turns into selects). A specialised stochastic finite sum
+    (``_BATCH_1D``) first draws its batches and their mean gradient into the g row
+    (``_batch_lanes``, its own lane loops), which the fused loop then reads."""
+    if _BATCH_1D:
+        _batch_lanes(S, F, 1, LAND, land_p, sel)
     na, nb_, nc, clip = noise_p[1], noise_p[2], noise_p[3], noise_p[0]
     o0, o1, o2, o3 = opt_p[1], opt_p[1 + C.SLOT_P], opt_p[1 + 2 * C.SLOT_P], opt_p[1 + 3 * C.SLOT_P]
     if FAMILY_1D:
@@ -154,15 +160,23 @@ def _step_1d_fused(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at):
         # the generator words are read and written here, not in a helper taking S: an
         # array argument to an inlined helper costs refcount calls in the lane loop,
         # which stopped it vectorising (W1 fell from ~100 M to 45 M steps/s)
-        xi, s0, s1, s2, s3 = _DRAW_1D(na, nb_, nc, S[j], S[L + j], S[2 * L + j], S[3 * L + j])
-        S[j] = s0
-        S[L + j] = s1
-        S[2 * L + j] = s2
-        S[3 * L + j] = s3
+        if NOISE == C.NOISE_NONE:
+            xi = 0.0  # as phase_noise: a zero v row, which _combine_lanes adds
+        else:
+            xi, s0, s1, s2, s3 = _DRAW_1D(na, nb_, nc, S[j], S[L + j], S[2 * L + j],
+                                          S[3 * L + j])
+            S[j] = s0
+            S[L + j] = s1
+            S[2 * L + j] = s2
+            S[3 * L + j] = s3
+            xi = clamp(xi, -clip, clip)
         x = F[j]
-        # a Quadratic or the DoubleWell (kernel.fusable)
-        gr = quadratic_grad(qa, qm, x) if quad else doublewell_grad0(x)
-        g = gr + clamp(xi, -clip, clip)
+        # a Quadratic or the DoubleWell, or the batch gradient (kernel.fusable)
+        if _BATCH_1D:
+            gr = F[2 * L + j]
+        else:
+            gr = quadratic_grad(qa, qm, x) if quad else doublewell_grad0(x)
+        g = gr + xi
         if _MOM0:
             # as _transform_lanes' T_MOMENTUM (every lane, live or not, as there)
             mo = o0 * F[MROW * L + j] + g
@@ -193,7 +207,7 @@ def _step_1d_fused(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at):
 
 
 @nb.njit(**INNER)
-def _step_1d_absent(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at):
+def _step_1d_absent(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at, sel):
     pass
 
 
@@ -1211,7 +1225,7 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
             return
         for _ in range(CHECK):
             if FUSED and d == 1:
-                step_1d(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at)
+                step_1d(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at, sel)
             elif _ON_MULTI:
                 step_multi(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps,
                            diverge_at, sel, gbuf)
