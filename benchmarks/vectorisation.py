@@ -15,7 +15,10 @@ behind a run-time dispatch, called once per slot of the chain) and the update's
 (``_update_1d`` in 1-D, else ``_update_nd``).
 A row is vectorised when every inspected function has packed vector loops (a phase
 function counts its vector loops over all its components, so the row's ``functions``
-field gives the detail):
+field gives the detail), or has none left because LLVM unrolled a short lane loop into
+straight-line code that is packed (at most one scalar-double instruction per ten packed
+ones: the SLP vectoriser's work, e.g. the fused step of the stochastic quadratic, whose
+32-lane loop without a sampler is short enough to unroll):
 
     python benchmarks/vectorisation.py    # exit 1 if any 1-D configuration is not vectorised
 
@@ -155,7 +158,8 @@ def inspect(dispatcher):
     calls = sorted({c for c in CALLEE.findall(ir) if not c.startswith(_BORING_CALLS)})
     n_loops = len(VECTOR_BODY.findall(ir))
     return dict(vector_loops=n_loops, packed=packed, scalar=scalar,
-                vectorised=bool(n_loops > 0 and packed > 0), calls=calls, asm_calls=asm_calls,
+                vectorised=bool(packed > 0 and (n_loops > 0 or 10 * scalar <= packed)),
+                calls=calls, asm_calls=asm_calls,
                 n_signatures=len(dispatcher.signatures))
 
 
@@ -175,11 +179,13 @@ def main(argv=None):
             kern = K._REGISTRY[res.provenance["structure"]]
             g = kern.py_func.__globals__
             if st != K.GENERIC and dim == 1:
-                fns = ["step_1d"]
+                # a specialised stochastic finite sum draws its batches first (_BATCH_1D)
+                fns = ["step_1d"] + (["_batch_lanes"] if g.get("_BATCH_1D") else [])
             elif st != K.GENERIC and g.get("FUSED_QCLIP"):
-                # W2's structure: its own fused d > 1 step and the Box-Muller pair lane loop
-                # it calls (an odd last coordinate would add the law's own lane loop)
-                fns = ["step_multi", "_lanes_gaussian_pair"]
+                # W2's structure: its own fused d > 1 step and the two passes it calls, the
+                # noise and gradient per coordinate pair and the commit (an odd last
+                # coordinate would add the law's own lane loop)
+                fns = ["step_multi", "_noise_grad_pairs", "_commit_lanes"]
             else:
                 # the dispatchers (step_nd, phase_noise, phase_update) are inlined into the
                 # kernel: inspect the lane-loop functions they call
