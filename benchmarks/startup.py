@@ -36,8 +36,15 @@ from w1 import load_average, write_record  # noqa: E402
 
 # one simulate call per kernel variant (the structures in simsgd/_kernels/kernel.py)
 VARIANTS = {
-    "generic": "sg.simulate(L.Quadratic(1.0), N.Gaussian(1.0), O.sgdm(0.1, 0.9), x0=0.0, "
-               "n_paths=64, n_steps=100, progress=False)",
+    # momentum in d = 2: no module of its own (in 1-D it has a family module)
+    "generic": "sg.simulate(L.Quadratic([1.0, 2.0]), N.Gaussian(1.0), O.sgdm(0.1, 0.9), "
+               "x0=[0.0, 0.0], n_paths=64, n_steps=100, progress=False)",
+    "family_pareto_momentum": "sg.simulate(L.DoubleWell(), N.Clipped(N.Pareto(1.5), 50.0), "
+                              "O.sgdm(0.001, 0.9), x0=-1.0, n_paths=64, n_steps=100, "
+                              "stop=E.Exit(upper=0.0), progress=False)",
+    "stochastic_quadratic": "sg.simulate(L.StochasticQuadratic(np.linspace(0.2, 1.8, 10), "
+                            "batch_size=2), None, O.sgd(0.5), x0=1.0, n_paths=64, "
+                            "n_steps=100, progress=False)",
     "family_stable": "sg.simulate(L.DoubleWell(), N.Clipped(N.Stable(1.5), 50.0), O.sgd(0.01), "
                      "x0=-1.0, n_paths=64, n_steps=100, stop=E.Exit(upper=0.0), progress=False)",
     "family_stable_occupancy": "sg.simulate(L.DoubleWell(), N.Clipped(N.Stable(1.5), 50.0), "
