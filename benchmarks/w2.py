@@ -12,7 +12,7 @@ on a shared machine):
                 statistics agree only statistically);
 * ``c-scalar``, ``c-simd``  ``../shared/bench/w2_c.c`` built as ``limit.sh`` builds it.
 
-    python benchmarks/w2.py                     # full size, 5 reps (~10 min on 2 cores)
+    python benchmarks/w2.py                     # full size, 5 reps (~2 min on 2 AVX-512 cores, ~10 on AVX2)
     python benchmarks/w2.py --paths 200 --reps 3 --no-c    # a quick look
 
 Figure of merit: coordinate updates per second, N * T * d / wall time. Statistics: the
