@@ -153,7 +153,8 @@ def _step_1d_fused(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at, sel
     fsteps = float(n_steps)
     R = 3
     # heavy-ball momentum in slot 0 (_MOM0): beta = o0, Nesterov's variant if its p1 != 0;
-    # its state is the first transform-state row (its state offset is 0: kernel.fusable)
+    # its state is the first transform-state row (slot 0's state offset is always 0:
+    # Optimizer._lower numbers the state rows in slot order)
     nesterov = opt_p[2] != 0.0
     MROW = R + _NROWS
     for j in range(L):
@@ -315,11 +316,12 @@ def _lanes_gaussian_pair(S, F, row, a, clip, nl):
     """Rows ``row`` and ``row + 1`` <- clamp(a Box-Muller pair, -clip, clip) for every lane:
     the Gaussian law's coordinates (2k, 2k+1) in d >= 2 (see ``draw_gaussian_pair``).
 
-    ``nl`` is the lane count L. W2's fused step passes it as a run-time value on purpose:
-    with the constant 32 this loop (two stores into F per lane) stayed scalar, and with a
-    trip count LLVM does not know it is vectorised behind run-time overlap checks. The
-    phased step passes ``L``, which numba types as a literal (16 lanes there): that copy
-    is vectorised as well (benchmarks/vectorisation.py)."""
+    ``nl`` is the lane count L; the phased step passes ``L``, which numba types as a
+    literal (benchmarks/vectorisation.py inspects this function). W2's fused step runs the
+    same loop (``_gaussian_pair_loop``) inlined in ``_noise_grad_pairs`` with the lane
+    count read at run time: with the constant 32 the loop (two stores into F per lane)
+    once stayed scalar, and with a trip count LLVM does not know it is vectorised behind
+    run-time overlap checks."""
     # provably non-negative offsets: see the note above the phases
     _gaussian_pair_loop(S, F, max(row, 0), a, clip, max(nl, 1))
 
