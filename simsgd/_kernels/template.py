@@ -48,6 +48,7 @@ from simsgd._kernels.linkonly import kernel_options, link_only_options
 
 L = LANES
 JIT = _JIT
+_ONE_BITS = 0x3FF0000000000000  # the bits of 1.0
 # _batch_lanes' float -> integer conversion from bits: 2^52 and its bit pattern
 _TWO52 = 2.0**52
 _TWO52_BITS = 0x4330000000000000
@@ -1199,8 +1200,13 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
     live = 0
     while True:
         # scalar pass: write finished lanes and (re)fill idle ones; the first pass fills
-        # every lane (all idle: their _ACT row is 0), so load_lane has one call site
+        # every lane (all idle: their _ACT row is 0), so load_lane has one call site.
+        # Skipped while every lane runs (the _ACT rows all 1.0: an AND of their bits, which
+        # vectorises): in W1 about 9 passes in 10 find no lane to refill
+        running = _ONE_BITS
         for j in range(L):
+            running &= f64_bits(F[(R + _ACT) * L + j])
+        for j in range(L if running != _ONE_BITS else 0):
             if F[(R + _ACT) * L + j] == 0.0:
                 i = ids[j]
                 if i >= 0:
