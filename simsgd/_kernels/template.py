@@ -1100,7 +1100,8 @@ def _step_nd_fused_quadratic_clip(S, F, d, codes, land_p, noise_p, opt_p, stop_p
         F[(R + _BAD) * nl + j] = 0.0
     X = F[:d * nl]
     V = F[d * nl:2 * d * nl]
-    _noise_grad_pairs(S, X, V, F[(R + _TMP) * nl:(R + _TMP + 1) * nl], land_p, d, nl, na, clip)
+    n2 = F[(R + _TMP) * nl:(R + _TMP + 1) * nl]  # the lanes' ||g||^2, then their clip factor
+    _noise_grad_pairs(S, X, V, n2, land_p, d, nl, na, clip)
     if d % 2 == 1:
         c = d - 1
         _lanes_draw_gaussian(S, F, d + c, na, nb_, nc, clip, False)
@@ -1113,9 +1114,8 @@ def _step_nd_fused_quadratic_clip(S, F, d, codes, land_p, noise_p, opt_p, stop_p
     for j in range(nl):
         F[(R + _TMP) * nl + j] = clip_factor(F[(R + _TMP) * nl + j], cmax)
         F[(R + _ETA) * nl + j] = eta
-    _commit_lanes(X, V, F[(R + _TMP) * nl:(R + _TMP + 1) * nl],
-                  F[(R + _ACT) * nl:(R + _ACT + 1) * nl], F[(R + _BAD) * nl:(R + _BAD + 1) * nl],
-                  d, nl, eta, diverge_at)
+    _commit_lanes(X, V, n2, F[(R + _ACT) * nl:(R + _ACT + 1) * nl],
+                  F[(R + _BAD) * nl:(R + _BAD + 1) * nl], d, nl, eta, diverge_at)
     # DIVERGED lanes keep their last good iterate (a scalar loop: such lanes are rare)
     for j in range(nl):
         if F[(R + _BAD) * nl + j] != 0.0:
