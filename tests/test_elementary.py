@@ -15,7 +15,7 @@ import numba as nb
 import numpy as np
 import pytest
 
-from simsgd._kernels.elementary import fma, vcos2pi, vexp, vlog, vsincos2pi
+from simsgd._kernels.elementary import fetch_add, fma, vcos2pi, vexp, vlog, vsincos2pi
 from simsgd._kernels.rng import numpy_u01, sign_bit, u01
 
 RNG = np.random.default_rng(20261123)
@@ -247,3 +247,31 @@ def test_fma_rounds_once():
     e = 2.0**-52
     # (1 + e)(1 - e) - 1 = -e^2: a separate multiply would round the product to 1 and give 0
     assert f(1.0 + e, 1.0 - e, -1.0) == -(e * e)
+
+
+@nb.njit(nogil=True)
+def _claim_many(counter, out):
+    for k in range(out.shape[0]):
+        out[k] = fetch_add(counter, 0, 1)
+
+
+def test_fetch_add_hands_out_every_value_once_across_threads():
+    # the kernels' threads claim paths this way (template.kernel): with 4 threads
+    # hammering one counter, a lost update would hand out a value twice and leave the
+    # counter short; every value in range(total) must come back exactly once
+    import threading
+
+    n, k = 200_000, 4
+    counter = np.zeros(1, dtype=np.int64)
+    outs = [np.empty(n, dtype=np.int64) for _ in range(k)]
+    _claim_many(counter, np.empty(1, dtype=np.int64))  # compile outside the threads
+    counter[0] = 0
+    threads = [threading.Thread(target=_claim_many, args=(counter, o)) for o in outs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert counter[0] == n * k
+    np.testing.assert_array_equal(np.sort(np.concatenate(outs)), np.arange(n * k))
+    # each thread sees its own claims in increasing order
+    assert all(np.all(np.diff(o) > 0) for o in outs)

@@ -1,4 +1,4 @@
-"""Bit-identical Results whatever the thread count, the chunking of paths or the call.
+"""Bit-identical Results whatever the thread count, the assignment of paths to threads or the call.
 
 "Bit-identical" means ``status``, ``exit_step`` and ``x`` compare equal element by element
 (``np.array_equal``, no tolerance); throughput and provenance may differ.
@@ -65,7 +65,7 @@ def test_another_seed_differs(full):
     assert not np.array_equal(res.exit_step, other.exit_step)
 
 
-@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("threads", [1, 2, 3, 8])
 def test_thread_argument(full, threads):
     config, res = full
     assert_identical(res, run(config, threads=threads))

@@ -92,6 +92,31 @@ def stack_f64(typingctx, n):
     return types.CPointer(types.float64)(n), codegen
 
 
+@intrinsic
+def fetch_add(typingctx, arr, i, v):
+    """``arr[i] += v`` as one atomic operation, returning the value before (C's
+    ``__atomic_fetch_add`` with relaxed order; LLVM's ``atomicrmw add ... monotonic``).
+    ``arr`` is a 1-D int64 array and ``i`` must be a valid index: it is not checked.
+
+    The kernels' threads claim paths from one shared counter this way (see
+    ``template.kernel``), as the C reference in ``../shared/bench`` does. Relaxed order is
+    enough: the counter orders nothing else, and the engine reads the kernels' outputs
+    only after their threads have returned."""
+    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.dtype == types.int64
+            and isinstance(i, types.Integer) and isinstance(v, types.Integer)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        idx = context.cast(builder, args[1], signature.args[1], types.intp)
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [idx], wraparound=False)
+        val = context.cast(builder, args[2], signature.args[2], types.int64)
+        return builder.atomic_rmw("add", ptr, val, "monotonic")
+
+    return types.int64(arr, i, v), codegen
+
+
 _LN2_HI = 6.93147180369123816490e-01
 _LN2_LO = 1.90821492927058770002e-10
 _LG1 = 6.666666666666735130e-01

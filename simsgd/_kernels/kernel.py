@@ -5,11 +5,11 @@ trajectories is advanced in lockstep. Every phase of a step (draw the noise, eva
 the gradient, apply each transform of the optimiser chain, update and check) is a loop
 over lanes with the lane index innermost, so LLVM can vectorise it. Finished lanes are
 frozen by masks (selects, not branches) and, every ``CHECK`` steps, a scalar pass
-writes their results and refills them with the next trajectory of the chunk.
+writes their results and refills them with the next unclaimed trajectory.
 
 Each trajectory draws from its own xoshiro256** stream keyed by ``(seed, global
 index)``, so which lane or thread runs it does not matter: results are bit-identical
-for any thread count or chunking.
+for any thread count or assignment of paths to threads and lanes.
 
 Structure versus data: :func:`get_kernel` loads one jitted kernel per *structure*
 (landscape kind, noise kind, the transform codes of the chain, the stop rule) from a
@@ -53,8 +53,6 @@ from .rng import rotl, seed_state, sign_bit, splitmix64, u01, xoshiro_next
 # coordinate against 3.50 and 3.52 at 64, 3.85 and 3.88 at 32, 3.17 and 3.26 at 256).
 LANES = 32 if VECTOR_BITS == 512 else 16
 LANES_WIDE = 128 if VECTOR_BITS == 512 else 32
-CHUNK_ALIGN = LANES_WIDE
-"""Chunks of paths are multiples of this: of every module's lane count."""
 CHECK = 8
 _JIT = dict(nogil=True, cache=True, error_model="numpy")
 # small scalar helpers are inlined in numba IR, so the lane loops that call them
@@ -408,11 +406,13 @@ def workspace(structure, codes, d, land_p, opt_p, obs_p):
 #
 # The kernel in each module,
 #     kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
-#            start, end, out_status, out_step, out_x, obs_p, out_obs, stop_p, out_rec, cancel),
-# advances the trajectories ``start <= i < end`` (local indices; ``gidx[i]`` is the
-# global index that keys the stream) and writes ``out_status[i]``, ``out_step[i]`` and
-# ``out_x[i]``. It is serial and releases the GIL; the engine runs chunks of paths on a
-# thread pool. ``cancel`` is a shared int64 array of one element: when it is non-zero
+#            claim, end, out_status, out_step, out_x, obs_p, out_obs, stop_p, out_rec, cancel,
+#            S, F, sel, gbuf, ids),
+# advances trajectories ``i < end`` (local indices; ``gidx[i]`` is the global index that
+# keys the stream), each taken from the shared counter ``claim[0]`` by an atomic
+# fetch-and-add when a lane frees up, and writes ``out_status[i]``, ``out_step[i]`` and
+# ``out_x[i]``. It is serial and releases the GIL; the engine runs one call per thread,
+# all sharing ``claim``, on a thread pool. ``cancel`` is a shared int64 array of one element: when it is non-zero
 # the kernel returns at its next check (every CHECK steps) with its outputs incomplete.
 # Array layouts are in :mod:`.codes`. Per-lane state lives in two flat
 # buffers (uint64 generator words; float64 for everything else, step counts included,

@@ -3,7 +3,7 @@
 Trajectory ``i`` of seed ``s`` starts from four splitmix64 outputs of the counter
 ``z = s ^ (i * SEED_MULT)``, exactly as ``../shared/bench/xoshiro.h`` does. Every path
 therefore owns a stream that depends only on ``(seed, i)``: results do not depend on the
-thread count, on how paths are grouped into lanes or chunks, or on the executor.
+thread count, on which thread or lane runs a path, or on the executor.
 
 The functions here work on scalars (``uint64``) so that they can be inlined into the
 lane loops of :mod:`simsgd._kernels.kernel`, where LLVM vectorises them across lanes.

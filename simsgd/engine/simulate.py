@@ -1,7 +1,6 @@
-"""``simulate``: validate, lower the specs to kernel inputs, run chunks, build a Result."""
+"""``simulate``: validate, lower the specs to kernel inputs, run the kernels, build a Result."""
 
 import concurrent.futures as cf
-import math
 import os
 import platform
 import signal
@@ -13,7 +12,7 @@ import numpy as np
 
 from .. import _validate as V
 from .._kernels import codes as C
-from .._kernels.kernel import (_FMAX, CHUNK_ALIGN, FAMILIES, GENERIC, cache_dir,
+from .._kernels.kernel import (_FMAX, FAMILIES, GENERIC, _aligned_empty, cache_dir,
                                choose_structure, compiling, get_kernel, user_kernel, workspace)
 from ..events import BasinOccupancy, Checkpoints, Exit, ExitBall, ExitBasin, RecordPaths
 from ..landscapes import Landscape
@@ -302,15 +301,10 @@ def _start_points(x0, n_paths, land_dim):
     raise ValueError(f"x0 must be a float, (dim,) or (n_paths, dim), got shape {arr.shape}")
 
 
-def _chunks(n, threads):
-    """Contiguous chunks of local indices: several per thread (load balance, progress)."""
-    size = max(CHUNK_ALIGN, min(8192, math.ceil(n / (8 * threads))))
-    size = CHUNK_ALIGN * math.ceil(size / CHUNK_ALIGN)
-    return [(s, min(n, s + size)) for s in range(0, n, size)]
-
-
-def _call(kern, plan, args, outs, start, end):
-    """``kern`` on the paths ``start <= i < end``, with its own work buffers
+def _call(kern, plan, args, outs, claim, end):
+    """``kern`` on paths ``i < end`` claimed from the shared counter ``claim[0]`` (each
+    kernel call takes the next path whenever one of its lanes finishes), with its own
+    work buffers
     (:func:`workspace`) and its own copies of the parameter arrays it passes down (each
     jitted call takes an atomic incref/decref on its array arguments: on arrays the
     threads share, each would bounce a cache line between the cores)."""
@@ -318,7 +312,7 @@ def _call(kern, plan, args, outs, start, end):
     status, exit_step, x, obs_p, out_obs, stop_p, out_rec, cancel = outs
     work = workspace(plan["structure"], codes, x0.shape[1], land_p, opt_p, obs_p)
     kern(x0, gidx, lo, hi, codes.copy(), land_p.copy(), noise_p.copy(), opt_p.copy(),
-         *args[8:], start, end, status, exit_step, x, obs_p, out_obs, stop_p.copy(), out_rec,
+         *args[8:], claim, end, status, exit_step, x, obs_p, out_obs, stop_p.copy(), out_rec,
          cancel, *work)
 
 
@@ -354,10 +348,14 @@ def _run(plan, progress):
     # a notice if it takes over a second (a compile)
     notice = notice_wanted(progress) and not kern.signatures
     with compiling(), slow_notice(notice, _compile_message(plan) if notice else ""):
-        _call(kern, plan, args, outs, 0, 0)  # compiles (or loads from the disk cache)
+        # compiles (or loads from the disk cache); runs no path (end = 0)
+        _call(kern, plan, args, outs, np.zeros(1, dtype=np.int64), 0)
     compile_s = time.perf_counter() - t_compile
 
-    chunks = _chunks(n, plan["threads"])
+    # one kernel call per thread, all claiming paths from one counter (template.kernel):
+    # it sits alone on its cache line, which both cores write
+    claim = _aligned_empty(8, np.int64)
+    claim[:] = 0
     bar = _progress_bar(n, progress)
     t0 = time.perf_counter()
     pool = cf.ThreadPoolExecutor(max_workers=plan["threads"])
@@ -365,14 +363,18 @@ def _run(plan, progress):
         _RUNNING[id(cancel)] = cancel  # cancel_running() reaches it from any thread
     try:
         with _sigint_cancels(cancel):
-            futures = {pool.submit(_call, kern, plan, args, outs, s, e): e - s
-                       for s, e in chunks}
-            for fut in cf.as_completed(futures):
-                fut.result()
+            pending = {pool.submit(_call, kern, plan, args, outs, claim, n)
+                       for _ in range(plan["threads"])}
+            while pending:
+                # with a bar, wake every 0.1 s to show the paths started so far
+                done, pending = cf.wait(pending, timeout=None if bar is None else 0.1,
+                                        return_when=cf.FIRST_EXCEPTION)
+                for fut in done:
+                    fut.result()
                 if cancel[0]:
                     break
                 if bar is not None:
-                    bar.update(futures[fut])
+                    bar.update(min(int(claim[0]), n) - bar.n)
     except BaseException:
         cancel[0] = 1  # running kernels return at their next check
         pool.shutdown(wait=False, cancel_futures=True)
