@@ -158,6 +158,11 @@ def _step_1d_fused(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at, sel
     # Optimizer._lower numbers the state rows in slot order)
     nesterov = opt_p[2] != 0.0
     MROW = R + _NROWS
+    # a family module's chain of one transform (sgd: slots 1-3 empty) skips those slots'
+    # clamps, exact identities there (x1.0, clamps at +-inf): a test on a loop-invariant
+    # flag, which LLVM takes out of the loop. Stable's family 6.60 -> 6.18 ns per step
+    # single-threaded (3 alternating runs), the same bits (54 family configurations)
+    tail = FAMILY_1D and not (t1 == C.T_NONE and t2 == C.T_NONE and t3 == C.T_NONE)
     for j in range(L):
         # the generator words are read and written here, not in a helper taking S: an
         # array argument to an inlined helper costs refcount calls in the lane loop,
@@ -189,7 +194,8 @@ def _step_1d_fused(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at, sel
         else:
             v = transform1(t0, o0, g)
         if FAMILY_1D:
-            v = clamp(m3 * clamp(m2 * clamp(m1 * v, lo1, hi1), lo2, hi2), lo3, hi3)
+            if tail:
+                v = clamp(m3 * clamp(m2 * clamp(m1 * v, lo1, hi1), lo2, hi2), lo3, hi3)
         else:
             v = transform1(t1, o1, v)
             v = transform1(t2, o2, v)
