@@ -412,8 +412,9 @@ def workspace(structure, codes, d, land_p, opt_p, obs_p):
 # keys the stream), each taken from the shared counter ``claim[0]`` by an atomic
 # fetch-and-add when a lane frees up, and writes ``out_status[i]``, ``out_step[i]`` and
 # ``out_x[i]``. It is serial and releases the GIL; the engine runs one call per thread,
-# all sharing ``claim``, on a thread pool. ``cancel`` is a shared int64 array of one element: when it is non-zero
-# the kernel returns at its next check (every CHECK steps) with its outputs incomplete.
+# all sharing ``claim``, on a thread pool. ``cancel`` is a shared int64 array of one
+# element: when it is non-zero the kernel returns at its next check (every CHECK steps)
+# with its outputs incomplete.
 # Array layouts are in :mod:`.codes`. Per-lane state lives in two flat
 # buffers (uint64 generator words; float64 for everything else, step counts included,
 # exact to 2^53), so LLVM needs at most one overlap check per loop. In 1-D a step is

@@ -304,10 +304,9 @@ def _start_points(x0, n_paths, land_dim):
 def _call(kern, plan, args, outs, claim, end):
     """``kern`` on paths ``i < end`` claimed from the shared counter ``claim[0]`` (each
     kernel call takes the next path whenever one of its lanes finishes), with its own
-    work buffers
-    (:func:`workspace`) and its own copies of the parameter arrays it passes down (each
-    jitted call takes an atomic incref/decref on its array arguments: on arrays the
-    threads share, each would bounce a cache line between the cores)."""
+    work buffers (:func:`workspace`) and its own copies of the parameter arrays it passes
+    down (each jitted call takes an atomic incref/decref on its array arguments: on arrays
+    the threads share, each would bounce a cache line between the cores)."""
     x0, gidx, lo, hi, codes, land_p, noise_p, opt_p = args[:8]
     status, exit_step, x, obs_p, out_obs, stop_p, out_rec, cancel = outs
     work = workspace(plan["structure"], codes, x0.shape[1], land_p, opt_p, obs_p)
