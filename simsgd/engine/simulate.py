@@ -97,7 +97,8 @@ def simulate(landscape, noise, optimizer, *, x0, n_paths=20_000, n_steps=100_000
         Worker threads (default: numba's thread count, ``NUMBA_NUM_THREADS``). Results do
         not depend on it.
     progress : bool, optional
-        Show a progress bar over paths; default: only on a terminal.
+        Show a progress bar over paths (the paths started, updated every 0.1 s); default:
+        only on a terminal.
 
     Returns
     -------
