@@ -1,12 +1,12 @@
-"""Bit-identical Results whatever the thread count, the assignment of paths to threads or the call.
+"""Bit-identical Results whatever the thread count, which thread runs a path, or the call.
 
 "Bit-identical" means ``status``, ``exit_step`` and ``x`` compare equal element by element
 (``np.array_equal``, no tolerance); throughput and provenance may differ.
 
 The configurations mix EXITED and RUNNING paths (checked, so that the comparison is not
 between two arrays of one constant) and use a path count that is not a multiple of the
-kernel's lane block (16, or 32 for W2's module), so that partly filled blocks and lane refills
-are exercised. The lane count itself is a per-module speed choice: a run with another one
+kernel's lane block (``kernel.LANES``: 16 or 32 by vector width), so that partly filled
+blocks and lane refills are exercised. The lane count itself is a per-module speed choice: a run with another one
 gives the same bits (``test_lane_count_does_not_change_a_path``).
 Both use the DoubleWell/Pareto/truncated_sgd/Exit kernel, one in 1-D (the fused 1-D
 step) and one in 3-D (the per-coordinate step).
