@@ -15,7 +15,8 @@ import numba as nb
 import numpy as np
 import pytest
 
-from simsgd._kernels.elementary import fetch_add, fma, vcos2pi, vexp, vlog, vsincos2pi
+from simsgd._kernels.elementary import (fetch_add, fma, vcos2pi, vexp, vlog, vsincos2pi,
+                                        vsincos2pi_half, vsincos2pi_quarter)
 from simsgd._kernels.rng import numpy_u01, sign_bit, u01
 
 RNG = np.random.default_rng(20261123)
@@ -215,6 +216,35 @@ def test_vsincos2pi_within_two_ulp_on_the_stable_samplers_angles():
         assert worst <= 2.0, worst           # measured 1.8 (the rounding of 2 pi r)
     llvm = apply.inspect_llvm(apply.signatures[0])
     assert "vector.body" in llvm and "@sin(" not in llvm and "@cos(" not in llvm
+
+
+def test_vsincos2pi_quarter_gives_the_half_ranges_bits():
+    """The Stable sampler's first angle uses vsincos2pi_quarter (|t| <= 1/4), which sets
+    the signs by abs and copysign: its values must be vsincos2pi_half's bit for bit, the
+    cosine as |cos|, on random points, a dense grid, the octant edges +-1/8 and +-1/4 with
+    their neighbours, and the smallest magnitudes. They differ only in the signs of zeros:
+    the cosine at t = 1/4 (-0 against +0) and the sine at t = -0 (-0 against +0); the
+    sampler's angle is never -0, and it floors the cosine at a positive number."""
+    @nb.njit(error_model="numpy")
+    def both(t):
+        out = np.empty((4, t.size))
+        for i in range(t.size):
+            out[0, i], out[1, i] = vsincos2pi_quarter(t[i])
+            out[2, i], out[3, i] = vsincos2pi_half(t[i])
+        return out
+
+    edges = np.array([-0.25, -0.125, 0.0, 0.125, 0.25])
+    t = np.concatenate([
+        RNG.uniform(-0.25, 0.25, 1_000_000), np.linspace(-0.25, 0.25, 1_000_001),
+        _around(edges[edges != 0.0]), np.arange(-(1 << 12), 1 << 12) * 2.0 ** -53,
+        [5e-324, -5e-324, 2.0 ** -1022, -(2.0 ** -1022)],
+    ])
+    t = t[np.abs(t) <= 0.25]
+    sq, cq, sh, ch = both(t)
+    assert sq.view(np.int64).tolist() == sh.view(np.int64).tolist()
+    assert cq.view(np.int64).tolist() == np.abs(ch).view(np.int64).tolist()
+    assert (cq >= 0.0).all() and ch[t == 0.25][0] == 0.0
+    assert [str(v) for v in both(np.array([-0.0]))[:, 0]] == ["-0.0", "1.0", "0.0", "1.0"]
 
 
 def test_u01_and_sign_bit_built_from_bits_equal_the_conversions():

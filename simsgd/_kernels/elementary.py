@@ -22,10 +22,11 @@ use only integer bit operations, multiply-add and selects.
   Error within 2 ulp of the exact value, also near its zeros (tested).
 - ``vsincos2pi(u)``: ``(sin(2 pi u), cos(2 pi u))`` from one reduction and fdlibm's
   minimax kernels with fused multiply-adds (``fma``), within 2 ulp (1.81 measured); the
-  stable sampler and the Gaussian law's Box-Muller pairs use it. The older ``vcos2pi``
-  stays where a stream was defined with it, so that those streams do not change: the 1-D
-  Gaussian draw (and a d >= 2 vector's odd last coordinate), Student-t and Radial's
-  direction.
+  stable sampler and the Gaussian law's Box-Muller pairs use it (the sampler through
+  ``vsincos2pi_half`` and ``vsincos2pi_quarter``, the same values on smaller ranges).
+  The older ``vcos2pi`` stays where a stream was defined with it, so that those streams do
+  not change: the 1-D Gaussian draw (and a d >= 2 vector's odd last coordinate), Student-t
+  and Radial's direction.
 
 These are the only functions in the kernels that may differ from libm, by ulps; the
 NumPy reference in the tests uses libm and agrees to 1e-12.
@@ -140,6 +141,8 @@ _EXP_MIN = -708.3964185322641  # below this, 2^k would be subnormal: flush to 0
 
 
 _TWO_PI = 6.283185307179586
+_SIGN = -0x8000000000000000  # the sign bit of a float64, as an int64
+_ABS = 0x7FFFFFFFFFFFFFFF
 
 
 @nb.njit(**_LEAF)
@@ -310,13 +313,36 @@ def vsincos2pi_half(t):
     of ``theta`` (:func:`_sincos_minimax`): odd ``q`` swaps sin and cos, bit 1 of ``q``
     negates the sine and bit 1 of ``q + 1`` the cosine (sign flips, not selects). The
     Stable sampler's angles are within the range: three adds fewer per angle."""
-    t4 = 4.0 * t + _SHIFT
+    # 4t and q/4 are exact (powers of 2), so each fused multiply-add rounds the same
+    # exact value as ``4.0 * t + _SHIFT`` and ``t - 0.25 * q`` did: the same bits, two
+    # instructions fewer
+    t4 = fma(4.0, t, _SHIFT)
     q = f64_bits(t4) - _SHIFT_BITS
-    s, c = _sincos_minimax(_TWO_PI * (t - 0.25 * (t4 - _SHIFT)))
+    s, c = _sincos_minimax(_TWO_PI * fma(-0.25, t4 - _SHIFT, t))
     swap = (q & 1) != 0
     sn = bits_f64(f64_bits(c if swap else s) ^ ((q & 2) << 62))
     cs = bits_f64(f64_bits(s if swap else c) ^ (((q + 1) & 2) << 62))
     return sn, cs
+
+
+@nb.njit(**_LEAF)
+def vsincos2pi_quarter(t):
+    """``(sin(2 pi t), |cos(2 pi t)|)`` for ``|t| <= 1/4``: :func:`vsincos2pi_half` with the
+    signs set more cheaply, the same bits but for the signs of zeros (the cosine at
+    ``t = 1/4``, -0 there and +0 here; the sine at ``t = -0``, +0 there, -0 here).
+
+    Here ``q = round(4t)`` is -1, 0 or 1, the angle ``theta = 2 pi (t - q/4)`` has the sign
+    of ``-q`` (or is 0), and the polynomial sine keeps the sign of its argument; so the
+    cosine, ``cos theta`` or ``-+sin theta``, is >= 0, and the sine, ``sin theta`` or
+    ``+-cos theta``, has the sign of ``t``: an ``abs`` and a ``copysign`` (one bit operation
+    each) instead of two sign flips computed from ``q``. The Stable sampler's angle ``V = 2
+    pi t`` is in this range, is never -0, and its cosine is floored at a positive number, so
+    neither zero reaches a draw."""
+    t4 = fma(4.0, t, _SHIFT)
+    s, c = _sincos_minimax(_TWO_PI * fma(-0.25, t4 - _SHIFT, t))
+    swap = (f64_bits(t4) & 1) != 0  # q odd (the bits of 1.5 2^52 end in 0)
+    sn = bits_f64((f64_bits(c if swap else s) & _ABS) | (f64_bits(t) & _SIGN))
+    return sn, abs(s if swap else c)
 
 
 @nb.njit(**_LEAF)

@@ -33,8 +33,8 @@ import numba as nb
 import numpy as np
 
 from . import codes as C
-from .elementary import (_sincos_minimax, _sincos_small, vcos2pi, vexp, vlog, vsincos2pi,
-                         vsincos2pi_half)
+from .elementary import (_sincos_minimax, _sincos_small, fma, vcos2pi, vexp, vlog, vsincos2pi,
+                         vsincos2pi_half, vsincos2pi_quarter)
 from .linkonly import VECTOR_BITS
 from .rng import rotl, seed_state, sign_bit, splitmix64, u01, xoshiro_next
 
@@ -92,8 +92,9 @@ vlog = _wrapperless(vlog, {})
 vexp = _wrapperless(vexp, {})
 _sincos_small = _wrapperless(_sincos_small, {})
 vcos2pi = _wrapperless(vcos2pi, dict(_sincos_small=_sincos_small))
-vsincos2pi_half = _wrapperless(vsincos2pi_half,
-                               dict(_sincos_minimax=_wrapperless(_sincos_minimax, {})))
+_sincos_minimax = _wrapperless(_sincos_minimax, {})
+vsincos2pi_half = _wrapperless(vsincos2pi_half, dict(_sincos_minimax=_sincos_minimax))
+vsincos2pi_quarter = _wrapperless(vsincos2pi_quarter, dict(_sincos_minimax=_sincos_minimax))
 vsincos2pi = _wrapperless(vsincos2pi, dict(vsincos2pi_half=vsincos2pi_half))
 _FMAX = float(np.finfo(np.float64).max)  # |v| <= _FMAX is false exactly for inf and NaN
 
@@ -194,11 +195,14 @@ def draw_stable(a, b, c, s0, s1, s2, s3):
     r2, s0, s1, s2, s3 = xoshiro_next(s0, s1, s2, s3)
     # V = pi (U - 1/2) = 2 pi y: every angle is 2 pi times a multiple of y, so the
     # plain-arithmetic sincos of 2 pi t applies and the lane loop has no libm call;
-    # |y| <= 1/4 and |a y| <= 1/2 (a <= 2) need no reduction modulo 1 (vsincos2pi_half)
+    # |y| <= 1/4 and |a y| <= 1/2 (a <= 2) need no reduction modulo 1 (vsincos2pi_half),
+    # and on |y| <= 1/4 the signs come cheaper (vsincos2pi_quarter: the same bits here;
+    # with the fused multiply-add for y, Stable's family 6.18 -> 6.06 ns per step,
+    # single-threaded, 2 alternating runs)
     # cos V = 0 exactly at U = 1 (probability 2^-53): floor it at cos(fl(pi/2)), the value
     # libm gave there before, so that the draw stays finite; cos((1 - a) V) likewise
-    y = 0.5 * (u01(r) - 0.5)
-    sv, cv = vsincos2pi_half(y)
+    y = fma(u01(r), 0.5, -0.25)  # 0.5 (U - 1/2) (exact either way: the same bits)
+    sv, cv = vsincos2pi_quarter(y)
     cv = max(cv, COS_HALF_PI)
     sa, ca = vsincos2pi_half(a * y)
     c3 = max(cv * ca + sv * sa, COS_HALF_PI)
