@@ -11,6 +11,7 @@ Tests that set their own ``max_examples`` keep it; ``tests/test_fuzz.py`` takes
 """
 
 import os
+import signal
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -39,3 +40,12 @@ def kernel_reached(monkeypatch):
 
     monkeypatch.setattr(sys.modules["simsgd.engine.simulate"], "get_kernel", get_kernel)
     return KernelReached
+
+
+def default_sigint():
+    """``preexec_fn`` for a child process that a test will send SIGINT: the child starts
+    with SIGINT at its default action. A shell that runs pytest in the background
+    (``pytest &`` without job control) starts it with SIGINT ignored, children inherit
+    that, and then neither Python nor simsgd installs a handler (simsgd leaves an ignored
+    SIGINT ignored, as a user who ignores it wants), so the signal would do nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -15,6 +15,7 @@ One configuration runs on the generic kernel, one on W1's specialised fused step
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -23,6 +24,7 @@ import time
 
 import numpy as np
 import pytest
+from conftest import default_sigint
 
 import simsgd as sg
 
@@ -81,7 +83,8 @@ def _digest(res):
 def test_sigint_stops_simulate_within_a_second_and_rerun_is_identical(config):
     script = SCRIPT.format(config=CONFIGS[config], small=repr(SMALL))
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ),
+                            preexec_fn=default_sigint)
     try:
         line = proc.stdout.readline()  # waits for the warm-up (a cold compile included)
         assert line.strip() == "READY", (line, proc.stderr.read() if proc.poll() is not None
@@ -89,7 +92,9 @@ def test_sigint_stops_simulate_within_a_second_and_rerun_is_identical(config):
         time.sleep(0.5)  # inside the long call by now
         t_signal = time.perf_counter()
         proc.send_signal(signal.SIGINT)
-        line = proc.stdout.readline()
+        # a child that never stops must fail the test, not hang it
+        ready, _, _ = select.select([proc.stdout], [], [], 60.0)
+        line = proc.stdout.readline() if ready else "(no output 60 s after SIGINT)"
         t_stop = time.perf_counter() - t_signal
         out, err = proc.communicate(timeout=120)
     finally:

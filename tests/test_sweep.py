@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import _sweep_fns as F
+from conftest import default_sigint
 import simsgd as sg
 from simsgd.sweep import default_executor_plan, point_seed
 
@@ -214,6 +215,7 @@ def test_cache_key_sees_the_functions_module_file_and_simsgds_code(tmp_path, mon
 RESUME_SCRIPT = """
 import sys
 import _sweep_fns as F
+from conftest import default_sigint
 import simsgd as sg
 sg.sweep(F.marked, {{"i": list(range(8))}}, executor="serial", cache_dir={cache!r}, seed=4,
          progress=False)
@@ -261,6 +263,7 @@ def test_sigkilled_sweep_resumes_with_only_the_missing_points(tmp_path):
 
 INTERRUPT_SCRIPT = """
 import _sweep_fns as F
+from conftest import default_sigint
 import simsgd as sg
 sg.sweep(F.slow_then_small, {{"i": list(range(5))}}, executor={executor!r},
          cache_dir={cache!r}, seed=7, progress=False)
@@ -278,7 +281,8 @@ def test_ctrl_c_stops_a_sweep_within_a_second_and_it_resumes_exactly(tmp_path, e
     env = dict(os.environ, PYTHONPATH=HERE + os.pathsep + os.environ.get("PYTHONPATH", ""),
                SIMSGD_TEST_LONG="1", SIMSGD_TEST_MARKERS=str(markers))
     proc = subprocess.Popen([sys.executable, "-c", INTERRUPT_SCRIPT.format(
-        cache=str(cache), executor=executor)], env=env, stderr=subprocess.PIPE, text=True)
+        cache=str(cache), executor=executor)], env=env, stderr=subprocess.PIPE, text=True,
+        preexec_fn=default_sigint)
     deadline = time.time() + 180
     while not os.path.exists(markers / "long.2"):
         assert proc.poll() is None, proc.stderr.read()
