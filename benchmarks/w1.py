@@ -5,9 +5,13 @@ implementations measured alternately in the same run (the machine is shared and 
 figures drift by 10% or more between runs, so only same-run ratios mean anything):
 
 * ``simsgd``    the public API only (``sg.simulate``), after a small warm-up call;
-* ``numpy``     a tuned NumPy reference vectorised over the live trajectories
-                (single-threaded, as NumPy is; its own PCG64 stream, so its mean exit
-                agrees only statistically);
+* ``numpy``     a tuned NumPy reference vectorised over the trajectories in blocks of K
+                steps (single-threaded, as NumPy is; its own PCG64 stream, so its mean
+                exit agrees only statistically); paths that exit inside a block run on
+                to its end, work it does not count;
+* ``numpy-live`` the same draws and update one step at a time over the live paths only,
+                as WORKLOADS.md's "NumPy, vectorised over live trajectories, tuned" row
+                and the issue describe the reference (about half the blocked one's rate);
 * ``c-scalar``, ``c-simd``  ``../shared/bench/w1_c.c`` built as ``limit.sh`` builds it
                 (skipped with ``--no-c`` or when ``gcc`` is missing).
 
@@ -115,24 +119,40 @@ class SimSGD:
 
 
 # ------------------------------------------------------------------------------------
-# 2. NumPy reference, vectorised over the live trajectories
+# 2. NumPy references: in blocks of K steps, and step by step over the live paths
 # ------------------------------------------------------------------------------------
+def _signed_steps(r, out):
+    """W1's clipped noise steps ``clip(eta Z, -b, b)`` from raw 64-bit words ``r`` into the
+    float64 array ``out`` (same shape), in place: U in (0, 1] from the top 53 bits and the
+    sign from the lowest bit, as the C reference does; ``eta U^(-1/alpha) = exp(log(eta) -
+    log(U)/alpha)`` (numpy's vectorised log/exp), clipped at b, the sign put in by flipping
+    the sign bit. ``r`` is overwritten."""
+    u = out.view(np.uint64)
+    np.right_shift(r, 11, out=u)
+    u += 1
+    out[...] = u                             # U 2^53, exactly (< 2^53 + 1)
+    out *= 2.0 ** -53                        # U in (0, 1]
+    np.log(out, out=out)
+    out *= -1.0 / ALPHA
+    out += math.log(ETA)
+    np.exp(out, out=out)                     # eta U^(-1/alpha)
+    np.minimum(out, B, out=out)              # clip(eta Z, -b, b) on |eta Z|
+    r <<= 63                                 # lowest bit -> sign bit
+    u ^= r                                   # random sign
+    return out
+
+
 def numpy_w1(n_paths, t_max, seed, block_elems=1 << 17, k_min=8, k_max=4096):
     """W1 in NumPy, tuned: returns the int64 exit step of every path.
 
     The live trajectories are kept compacted in one array. Time is cut into blocks of K
-    steps; a block draws all its noise at once (raw 64-bit PCG64 words -> U in (0, 1]
-    from the top 53 bits and the sign from the lowest bit, as the C reference does;
-    ``eta U^(-1/alpha) = exp(log(eta) - log(U)/alpha)``, clipped at b, sign put in by
-    flipping the sign bit), then runs the K dependent updates
+    steps; a block draws all its noise at once (:func:`_signed_steps`), then runs the K dependent updates
     ``x <- x - eta (x*x*x - x) + step`` in place and records ``x > 0`` per step. At the
     block's end each path's first positive step is its exit; exited paths are dropped.
     Paths that exit inside a block run on to its end (at most K - 1 wasted steps each),
     and K grows as the live set shrinks so the per-call overhead stays amortised.
     """
     bitgen = np.random.PCG64(seed)
-    inv = -1.0 / ALPHA
-    log_eta = math.log(ETA)
     exit_step = np.full(n_paths, t_max, dtype=np.int64)
     ids = np.arange(n_paths)
     x = np.full(n_paths, X0)
@@ -140,19 +160,7 @@ def numpy_w1(n_paths, t_max, seed, block_elems=1 << 17, k_min=8, k_max=4096):
     while ids.size and k0 < t_max:
         n = ids.size
         K = int(min(max(block_elems // n, k_min), k_max, t_max - k0))
-        r = bitgen.random_raw(K * n).reshape(K, n)
-        step = np.right_shift(r, 11)
-        step += 1
-        step = step.astype(np.float64)
-        step *= 2.0 ** -53                   # U in (0, 1]
-        np.log(step, out=step)
-        step *= inv
-        step += log_eta
-        np.exp(step, out=step)               # eta U^(-1/alpha)
-        np.minimum(step, B, out=step)        # clip(eta Z, -b, b) on |eta Z|
-        r <<= 63                             # lowest bit -> sign bit
-        sv = step.view(np.uint64)
-        sv ^= r                              # random sign
+        step = _signed_steps(bitgen.random_raw(K * n).reshape(K, n), np.empty((K, n)))
         pos = np.empty((K, n), dtype=bool)
         t = np.empty(n)
         for j in range(K):
@@ -172,24 +180,68 @@ def numpy_w1(n_paths, t_max, seed, block_elems=1 << 17, k_min=8, k_max=4096):
     return exit_step                         # survivors keep t_max: censored
 
 
+def numpy_w1_live(n_paths, t_max, seed):
+    """W1 in NumPy as WORKLOADS.md's "vectorised over live trajectories, tuned" row and the
+    issue describe it: one step at a time over the live paths only, ``x*x*x``.
+
+    Each step draws one raw PCG64 word per live path (U and the sign from it, as in
+    :func:`numpy_w1`: numpy's AVX-512 ``log``/``exp`` rather than ``power``), updates in
+    place with preallocated buffers, and drops the paths that exited (kept compacted, so no
+    operation ever touches an exited path). Unlike :func:`numpy_w1`, which steps blocks of
+    K steps and lets paths that exit inside a block run on to its end (work it does not
+    count), every operation here is on a live path; the price is ~15 NumPy calls per step,
+    which dominate once few paths are left."""
+    bitgen = np.random.PCG64(seed)
+    exit_step = np.full(n_paths, t_max, dtype=np.int64)
+    ids = np.arange(n_paths)
+    x = np.full(n_paths, X0)
+    t = np.empty(n_paths)
+    step = np.empty(n_paths)
+    for k in range(1, t_max + 1):
+        n = ids.size
+        if n == 0:
+            break
+        st, tt = step[:n], t[:n]
+        _signed_steps(bitgen.random_raw(n), st)
+        np.multiply(x, x, out=tt)
+        tt *= x
+        tt -= x
+        tt *= ETA
+        x -= tt
+        x += st
+        out = x > 0.0
+        if out.any():
+            exit_step[ids[out]] = k
+            keep = ~out
+            ids, x = ids[keep], x[keep]
+    return exit_step
+
+
 class NumpyRef:
     name = "numpy"
+    fn = staticmethod(numpy_w1)
 
     def __init__(self, n_paths, seed):
         self.n_paths, self.seed = n_paths, seed
-        numpy_w1(min(256, n_paths), 2000, seed)  # warm-up (allocator, ufunc loops)
+        self.fn(min(256, n_paths), 2000, seed)  # warm-up (allocator, ufunc loops)
         self.exit_step = None
 
     def run(self):
         c0, t0 = time.process_time(), time.perf_counter()
-        e = numpy_w1(self.n_paths, T_MAX, self.seed)
+        e = self.fn(self.n_paths, T_MAX, self.seed)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         if self.exit_step is None:
             self.exit_step = e
         return wall, cpu
 
     def report(self):
-        return dict(threads=1, generator="numpy PCG64 (random_raw)", version=np.__version__)
+        return dict(threads=1, generator="numpy PCG64 (random_raw)", version=np.__version__,
+                    design=self.fn.__doc__.split("\n\n")[0].split(":", 1)[1].strip())
+
+
+class NumpyLiveRef(NumpyRef):
+    name = "numpy-live"
+    fn = staticmethod(numpy_w1_live)
 
 
 # ------------------------------------------------------------------------------------
@@ -300,7 +352,8 @@ def main(argv=None):
         ap.error("--paths must be >= 2 and --reps >= 1")
 
     load_start = load_average()
-    impls = [SimSGD(args.paths, args.seed), NumpyRef(args.paths, args.seed)]
+    impls = [SimSGD(args.paths, args.seed), NumpyRef(args.paths, args.seed),
+             NumpyLiveRef(args.paths, args.seed)]
     tmp = None
     c_note = None
     if args.no_c:
@@ -349,7 +402,7 @@ def main(argv=None):
 
     by = {ln["impl"]: ln for ln in lines}
     ratios, paired = {}, {}
-    for other in ("numpy", "c-scalar", "c-simd"):
+    for other in ("numpy", "numpy-live", "c-scalar", "c-simd"):
         if other in by:
             key = f"simsgd/{other}"
             # rate ratio = wall ratio inverted (same workload, same path count)

@@ -283,16 +283,21 @@ def test_ctrl_c_stops_a_sweep_within_a_second_and_it_resumes_exactly(tmp_path, e
     proc = subprocess.Popen([sys.executable, "-c", INTERRUPT_SCRIPT.format(
         cache=str(cache), executor=executor)], env=env, stderr=subprocess.PIPE, text=True,
         preexec_fn=default_sigint)
-    deadline = time.time() + 180
-    while not os.path.exists(markers / "long.2"):
-        assert proc.poll() is None, proc.stderr.read()
-        assert time.time() < deadline, "point 2 never started"
-        time.sleep(0.05)
-    time.sleep(0.5)  # well inside the endless simulate
-    t0 = time.time()
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    stopped = time.time() - t0
+    try:
+        deadline = time.time() + 180
+        while not os.path.exists(markers / "long.2"):
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.time() < deadline, "point 2 never started"
+            time.sleep(0.05)
+        time.sleep(0.5)  # well inside the endless simulate
+        t0 = time.time()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        stopped = time.time() - t0
+    finally:
+        if proc.poll() is None:  # a child that did not stop would simulate forever
+            proc.kill()
+            proc.communicate()
     assert proc.returncode != 0 and ("KeyboardInterrupt" in err or "Interrupted" in err), err
     assert stopped < 5.0, stopped
     files = os.listdir(cache)
