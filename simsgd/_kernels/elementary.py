@@ -299,9 +299,10 @@ def _sincos_minimax(x):
     z = x * x
     sp = fma(fma(fma(fma(fma(_S6, z, _S5), z, _S4), z, _S3), z, _S2), z, _S1)
     cp = fma(fma(fma(fma(fma(_C6, z, _C5), z, _C4), z, _C3), z, _C2), z, _C1)
-    hz = 0.5 * z
-    w = 1.0 - hz
-    return fma(x * z, sp, x), w + fma(z * z, cp, (1.0 - w) - hz)
+    # fdlibm's w = 1 - hz and (1 - w) - hz with hz = z/2: z/2 is exact, so each fused
+    # multiply-add rounds the same exact value (the same bits, one multiply fewer)
+    w = fma(-0.5, z, 1.0)
+    return fma(x * z, sp, x), w + fma(z * z, cp, fma(-0.5, z, 1.0 - w))
 
 
 @nb.njit(**_LEAF)
