@@ -215,7 +215,6 @@ def test_cache_key_sees_the_functions_module_file_and_simsgds_code(tmp_path, mon
 RESUME_SCRIPT = """
 import sys
 import _sweep_fns as F
-from conftest import default_sigint
 import simsgd as sg
 sg.sweep(F.marked, {{"i": list(range(8))}}, executor="serial", cache_dir={cache!r}, seed=4,
          progress=False)
@@ -263,7 +262,6 @@ def test_sigkilled_sweep_resumes_with_only_the_missing_points(tmp_path):
 
 INTERRUPT_SCRIPT = """
 import _sweep_fns as F
-from conftest import default_sigint
 import simsgd as sg
 sg.sweep(F.slow_then_small, {{"i": list(range(5))}}, executor={executor!r},
          cache_dir={cache!r}, seed=7, progress=False)

@@ -197,8 +197,9 @@ def draw_stable(a, b, c, s0, s1, s2, s3):
     # plain-arithmetic sincos of 2 pi t applies and the lane loop has no libm call;
     # |y| <= 1/4 and |a y| <= 1/2 (a <= 2) need no reduction modulo 1 (vsincos2pi_half),
     # and on |y| <= 1/4 the signs come cheaper (vsincos2pi_quarter: the same bits here;
-    # with the fused multiply-add for y, Stable's family 6.18 -> 6.06 ns per step,
-    # single-threaded, 2 alternating runs)
+    # with the fused multiply-adds for y and in the angle reductions, Stable's family
+    # 6.18 -> 6.06 ns per step, single-threaded, 2 alternating runs; 6.01 with those in
+    # _sincos_minimax)
     # cos V = 0 exactly at U = 1 (probability 2^-53): floor it at cos(fl(pi/2)), the value
     # libm gave there before, so that the draw stays finite; cos((1 - a) V) likewise
     y = fma(u01(r), 0.5, -0.25)  # 0.5 (U - 1/2) (exact either way: the same bits)
