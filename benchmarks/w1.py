@@ -220,6 +220,8 @@ def numpy_w1_live(n_paths, t_max, seed):
 class NumpyRef:
     name = "numpy"
     fn = staticmethod(numpy_w1)
+    design = ("blocks of K steps, noise drawn per block; paths that exit inside a block run "
+              "on to its end (uncounted)")
 
     def __init__(self, n_paths, seed):
         self.n_paths, self.seed = n_paths, seed
@@ -236,12 +238,13 @@ class NumpyRef:
 
     def report(self):
         return dict(threads=1, generator="numpy PCG64 (random_raw)", version=np.__version__,
-                    design=self.fn.__doc__.split("\n\n")[0].split(":", 1)[1].strip())
+                    design=self.design)
 
 
 class NumpyLiveRef(NumpyRef):
     name = "numpy-live"
     fn = staticmethod(numpy_w1_live)
+    design = "one step at a time over the live paths only"
 
 
 # ------------------------------------------------------------------------------------
