@@ -33,6 +33,7 @@ import numba as nb
 import numpy as np
 
 from . import codes as C
+from . import parts as P
 from .elementary import (_sincos_minimax, _sincos_small, fma, vcos2pi, vexp, vlog, vsincos2pi,
                          vsincos2pi_half, vsincos2pi_quarter)
 from .linkonly import VECTOR_BITS
@@ -493,6 +494,7 @@ def _sources_digest():
 _SOURCES = _sources_digest()
 _MARK = "LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS = 1, 0, 1, 0, 0, 0, 0, 0, 0, 0\n"
 _LANES_LINE = "L = LANES\n"
+_PART_LINE = "PART, PART_ARG = 0, 0\n"
 _LANES_BEGIN = "# --- lanes: kernel._module_source writes one copy per law, SAMPLER -> its draw_* ---\n"
 _LANES_END = "# --- end lanes ---\n"
 _DISPATCH = "    # --- dispatch: generated ---\n    pass\n"
@@ -564,11 +566,12 @@ def cache_dir():
     return root
 
 
-def _module_source(structure, user=False):
+def _module_source(structure, user=False, part=(P.NONE, 0)):
     with open(_TEMPLATE) as fh:
         src = fh.read()
-    if src.count(_MARK) != 1:  # pragma: no cover - guards template edits
-        raise RuntimeError("kernel template lost its structure line")
+    if src.count(_MARK) != 1 or src.count(_PART_LINE) != 1:  # pragma: no cover
+        raise RuntimeError("kernel template lost its structure or part line")
+    src = src.replace(_PART_LINE, f"PART, PART_ARG = {int(part[0])}, {int(part[1])}\n")
     line = ("LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS = "
             + ", ".join(str(int(c)) for c in structure) + "\n")
     src = src.replace(_MARK, line)
@@ -593,20 +596,21 @@ def _module_source(structure, user=False):
     return src
 
 
-def module_name(structure, src):
-    """File name of a generated kernel: its structure codes and a digest of its source and
-    of every module of this package (see ``_sources_digest``)."""
+def module_name(structure, src, part=(P.NONE, 0)):
+    """File name of a generated kernel: its structure codes (and part, if one) and a digest
+    of its source and of every module of this package (see ``_sources_digest``)."""
     # the interleave and vector-width settings change the machine code, not the source:
     # they key the name too
     key = src + _SOURCES + f"interleave={INTERLEAVE} vector_bits={VECTOR_BITS}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-    name = "simsgd_kernel_" + "_".join(str(int(c)).replace("-", "m") for c in structure)
+    name = "simsgd_kernel_" if part[0] == P.NONE else f"simsgd_part{part[0]}_{part[1]}_"
+    name += "_".join(str(int(c)).replace("-", "m") for c in structure)
     return name + "_" + digest
 
 
-def _load_module(structure, user=None):
-    src = _module_source(structure, user is not None)
-    name = module_name(structure, src)
+def _load_module(structure, user=None, part=(P.NONE, 0)):
+    src = _module_source(structure, user is not None, part)
+    name = module_name(structure, src, part)
     path = os.path.join(cache_dir(), name + ".py")
     # write once: an unchanged file keeps its mtime, which numba's cache keys on;
     # write atomically so concurrent processes never import a half-written file
@@ -643,6 +647,55 @@ def get_kernel(structure):
             raise ValueError(f"bad kernel structure {structure!r}")
         kern = _REGISTRY[structure] = _load_module(structure).kernel
     return kern
+
+
+_PART_FNS = {}
+
+
+def part_keys(codes, radial, dim):
+    """The parts (:mod:`.parts`) the generic kernel calls for a run of ``codes`` in
+    dimension ``dim``: one ``(index, part, arg, structure)`` per non-zero entry of the
+    address array. A part module's structure fixes its one component; a Polyak step and
+    the checkpoint observer evaluate f, so they also fix the landscape."""
+    codes = tuple(int(c) for c in codes)
+    land, noise, chain = codes[0], codes[1], codes[2:2 + C.N_SLOTS]
+    obs = codes[3 + C.N_SLOTS]
+    none = (0,) * _STRUCT_LEN
+    keys = [(P.P_NOISE, P.NOISE, int(bool(radial)), (0, noise) + none[2:]),
+            (P.P_GRAD, P.GRAD, 0, (land,) + none[1:])]
+    for slot, kind in enumerate(chain):
+        if kind != C.T_NONE:
+            owner = land if kind == C.T_POLYAK else 0
+            keys.append((P.P_SLOT0 + slot, P.TRANSFORM, 0, (owner, 0, kind) + none[3:]))
+    keys.append((P.P_UPDATE, P.UPDATE, int(dim == 1), none))
+    if obs != C.OBS_NONE:
+        owner = land if obs == C.OBS_CHECKPOINT else 0
+        keys.append((P.P_OBSERVER, P.OBSERVER, 0, (owner,) + none[1:-1] + (obs,)))
+    return keys
+
+
+def parts_loaded(codes, radial, dim):
+    """Whether every part of :func:`part_keys` is loaded in this process."""
+    return all(key[1:] in _PART_FNS for key in part_keys(codes, radial, dim))
+
+
+def part_addresses(codes, radial, dim):
+    """The generic kernel's ``parts`` argument for a run of ``codes``: the address of each
+    part it calls (0 where it calls none). Loads the parts this process lacks, compiling
+    those not in the disk cache: call it inside :func:`compiling`."""
+    addr = np.zeros(P.N_PARTS, dtype=np.int64)
+    for index, part, arg, structure in part_keys(codes, radial, dim):
+        fn = _PART_FNS.get((part, arg, structure))
+        if fn is None:
+            fn = _PART_FNS[(part, arg, structure)] = _load_module(structure,
+                                                                  part=(part, arg)).part
+        addr[index] = fn.address
+    return addr
+
+
+def loaded_parts():
+    """The parts loaded in this process: ``{(part, arg, structure): cfunc}``."""
+    return dict(_PART_FNS)
 
 
 # Not fused, measured with benchmarks/vectorisation.py: MultiWell (the product over its

@@ -44,7 +44,9 @@ from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, 
                                     quadratic_grad, transform1, vsinh, vtanh,
                                     u01, vexp, vlog, wells_component_grad, wells_component_value,
                                     xoshiro_next)
+from simsgd._kernels import parts as P
 from simsgd._kernels.linkonly import kernel_options, link_only_options
+from simsgd._kernels.parts import call_part
 
 L = LANES
 JIT = _JIT
@@ -75,6 +77,8 @@ _block_rows = nb.njit(**_INLINE)(block_rows)
 # --- structure ---
 LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS = 1, 0, 1, 0, 0, 0, 0, 0, 0, 0
 # --- end structure ---
+# a part module (parts.py: one component of the generic kernel's step, a C-ABI function)
+PART, PART_ARG = 0, 0
 
 
 @nb.njit(**INNER)
@@ -227,7 +231,10 @@ step_1d = _step_1d_fused if FUSED else _step_1d_absent
 # a family module and a structure specialised for d = 1 alone (kernel.SPECIALISED_1D) never
 # compile the phased step either: choose_structure sends d >= 2 to other modules
 ONE_D_ONLY = FAMILY_1D or (LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS) in SPECIALISED_1D
-_ON_MULTI = not ONE_D_ONLY
+# the generic module drives parts (parts.py): its step and observer call them through
+# pointers, so it compiles none of the phases itself
+_PARTS = PART == P.NONE and (LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS) == (C.DYN,) * 10
+_ON_MULTI = not ONE_D_ONLY and not _PARTS
 assert FUSED or not ONE_D_ONLY
 
 # Which components this module can meet, indexed by code: every one in the generic module,
@@ -249,7 +256,8 @@ _ON_QUADRATIC, _ON_DOUBLEWELL, _ON_MULTIWELL, _ON_QUAD_FULL, _ON_COSH, _ON_EXP =
 _ON_QUARTIC, _ON_LOGCOSH, _ON_LOGISTIC, _ON_EXPSQUARE = (
     _LAND_ON[C.LAND_QUARTIC], _LAND_ON[C.LAND_LOGCOSH], _LAND_ON[C.LAND_LOGISTIC],
     _LAND_ON[C.LAND_EXPSQUARE])
-_ON_BATCH = _LAND_ON[C.LAND_STOCH_QUAD] or _LAND_ON[C.LAND_FINITE_WELLS]
+_ON_STOCH_QUAD, _ON_FINITE_WELLS = _LAND_ON[C.LAND_STOCH_QUAD], _LAND_ON[C.LAND_FINITE_WELLS]
+_ON_BATCH = _ON_STOCH_QUAD or _ON_FINITE_WELLS
 # a user landscape always runs in a module of its own (simulate, kernel.user_kernel), whose
 # LAND is C.LAND_USER: the generic module never sees one, and compiling its branches there
 # built numba's allocation overloads and the placeholder user functions (cold compile time)
@@ -264,12 +272,15 @@ _ON_SECANT_BB = _T_ON[C.T_SECANT] or _T_ON[C.T_BB]
 _ON_POLYAK = _T_ON[C.T_POLYAK]
 # _transform_lanes serves every transform but Polyak's
 _ON_TRANSFORM_LANES = any(_T_ON[k] for k in range(1, C.T_BB + 1) if k != C.T_POLYAK)
-_ON_OCCUPANCY = OBS in (C.DYN, C.OBS_OCCUPANCY)
-_ON_RECORD = OBS in (C.DYN, C.OBS_RECORD)
-_ON_CHECKPOINT = OBS in (C.DYN, C.OBS_CHECKPOINT)
+_ON_SEPARABLE = _ON_COSH or _ON_EXP or _ON_LOGCOSH or _ON_LOGISTIC or _ON_EXPSQUARE
+# (the parts' driver runs its observer through a part)
+_ON_OCCUPANCY = OBS in (C.DYN, C.OBS_OCCUPANCY) and not _PARTS
+_ON_RECORD = OBS in (C.DYN, C.OBS_RECORD) and not _PARTS
+_ON_CHECKPOINT = OBS in (C.DYN, C.OBS_CHECKPOINT) and not _PARTS
 _ON_GAUSS_PAIR = NOISE in (C.DYN, C.NOISE_GAUSSIAN)  # Box-Muller pairs in d >= 2
-# radial noise runs on the generic kernel, or a user landscape's module (choose_structure)
-_ON_RADIAL = NOISE == C.DYN or LAND == C.LAND_USER
+# radial noise runs on the generic kernel (through a noise part whose PART_ARG is 1), or a
+# user landscape's module (choose_structure)
+_ON_RADIAL = bool(PART_ARG) if PART == P.NOISE else (NOISE == C.DYN or LAND == C.LAND_USER)
 
 
 # ----------------------------------------------------------------------------------
@@ -370,7 +381,7 @@ def phase_noise(S, F, d, codes, noise_p):
     if noise == C.NOISE_NONE:
         for q in range(d * L):
             F[d * L + q] = 0.0
-    elif not radial:
+    elif not (_ON_RADIAL and radial):
         first = 0
         if _ON_GAUSS_PAIR:
             if noise == C.NOISE_GAUSSIAN:
@@ -587,32 +598,34 @@ def _grad_user(F, d):
 def land_value(land, land_p, F, d, j, gbuf):
     """``f(x)`` at lane j, with the exact (full) gradient written into ``gbuf``."""
     f = 0.0
-    if land == C.LAND_QUADRATIC:
+    # each branch behind its _ON_ flag: a part module (a Polyak step, checkpoints) for one
+    # landscape compiles that landscape's branch alone
+    if _ON_QUADRATIC and land == C.LAND_QUADRATIC:
         for c in range(d):
             dx = F[c * L + j] - land_p[d + c]
             f += 0.5 * land_p[c] * dx * dx
             gbuf[c] = land_p[c] * dx
-    elif land == C.LAND_DOUBLEWELL:
+    elif _ON_DOUBLEWELL and land == C.LAND_DOUBLEWELL:
         y = F[j]
         f = 0.25 * (y * y - 1.0) * (y * y - 1.0)
         gbuf[0] = doublewell_grad0(y)
         for c in range(1, d):
             f += 0.5 * F[c * L + j] * F[c * L + j]
             gbuf[c] = F[c * L + j]
-    elif land == C.LAND_MULTIWELL:
+    elif _ON_MULTIWELL and land == C.LAND_MULTIWELL:
         n = int(land_p[0])
         y = F[j]
         for q in range(n + 2):  # Horner on the antiderivative's coefficients
             f = f * y + land_p[3 + n + q]
         gbuf[0] = multiwell_grad(land_p[3:], n, y)
-    elif land == C.LAND_QUAD_FULL:
+    elif _ON_QUAD_FULL and land == C.LAND_QUAD_FULL:
         for c in range(d):
             acc = 0.0
             for c2 in range(d):
                 acc += land_p[c * d + c2] * (F[c2 * L + j] - land_p[d * d + c2])
             gbuf[c] = acc
             f += 0.5 * (F[c * L + j] - land_p[d * d + c]) * acc
-    elif land == C.LAND_STOCH_QUAD:
+    elif _ON_STOCH_QUAD and land == C.LAND_STOCH_QUAD:
         n_comp = int(land_p[0])
         for c in range(d):
             acc = 0.0
@@ -621,7 +634,7 @@ def land_value(land, land_p, F, d, j, gbuf):
             dx = F[c * L + j] - land_p[2 + c]
             gbuf[c] = (acc / n_comp) * dx
             f += 0.5 * (acc / n_comp) * dx * dx
-    elif land == C.LAND_FINITE_WELLS:
+    elif _ON_FINITE_WELLS and land == C.LAND_FINITE_WELLS:
         n_comp = int(land_p[0])
         a, b = land_p[2], land_p[3]
         g = 0.0
@@ -638,29 +651,29 @@ def land_value(land, land_p, F, d, j, gbuf):
         gb = USER_GRAD(xb)
         for c in range(d):
             gbuf[c] = gb[c]
-    elif land == C.LAND_QUARTIC:
+    elif _ON_QUARTIC and land == C.LAND_QUARTIC:
         s = 0.0
         for c in range(d):
             s += land_p[c] * land_p[c] * (F[c * L + j] * F[c * L + j])
         f = s * s
         for c in range(d):
             gbuf[c] = 4.0 * s * land_p[c] * land_p[c] * F[c * L + j]
-    else:  # separable L0L1 family
+    elif _ON_SEPARABLE:  # separable L0L1 family
         for c in range(d):
             y = F[c * L + j]
-            if land == C.LAND_COSH:
+            if _ON_COSH and land == C.LAND_COSH:
                 f += math.cosh(y)
                 gbuf[c] = math.sinh(y)
-            elif land == C.LAND_EXP:
+            elif _ON_EXP and land == C.LAND_EXP:
                 f += math.exp(land_p[0] * y)
                 gbuf[c] = land_p[0] * math.exp(land_p[0] * y)
-            elif land == C.LAND_LOGCOSH:
+            elif _ON_LOGCOSH and land == C.LAND_LOGCOSH:
                 f += abs(y) + math.log1p(math.exp(-2.0 * abs(y))) - math.log(2.0)
                 gbuf[c] = math.tanh(y)
-            elif land == C.LAND_LOGISTIC:
+            elif _ON_LOGISTIC and land == C.LAND_LOGISTIC:
                 f += math.log1p(math.exp(-y)) if y > -30.0 else -y
                 gbuf[c] = -1.0 / (1.0 + math.exp(y))
-            else:  # C.LAND_EXPSQUARE
+            elif _ON_EXPSQUARE:  # land == C.LAND_EXPSQUARE
                 f += math.exp(y * y)
                 gbuf[c] = 2.0 * y * math.exp(y * y)
     return f
@@ -842,7 +855,6 @@ def _t_polyak(F, d, land, land_p, gbuf, p0, p1):
 @nb.njit(**DISPATCH)
 def phase_transforms(F, d, codes, land_p, opt_p, gbuf):
     """The optimiser chain, slot by slot, on the v rows (g rows hold the raw gradient)."""
-    SB = 3 * d + _NROWS
     land = LAND if LAND != C.DYN else codes[0]
     for slot in range(C.N_SLOTS):
         if slot == 0:
@@ -860,13 +872,19 @@ def phase_transforms(F, d, codes, land_p, opt_p, gbuf):
         kind = kind if kind != C.DYN else codes[2 + slot]
         if kind == C.T_NONE:
             continue
-        base = 1 + slot * C.SLOT_P
-        p0, p1, p2, p3 = opt_p[base], opt_p[base + 1], opt_p[base + 2], opt_p[base + 3]
-        st = SB + int(opt_p[base + 5])
-        if _ON_POLYAK and kind == C.T_POLYAK:
-            _t_polyak(F, d, land, land_p, gbuf, p0, p1)
-        elif _ON_TRANSFORM_LANES:
-            _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3)
+        _apply_slot(F, d, kind, slot, land, land_p, opt_p, gbuf)
+
+
+@nb.njit(**DISPATCH)
+def _apply_slot(F, d, kind, slot, land, land_p, opt_p, gbuf):
+    """Transform ``kind`` (not T_NONE) of chain slot ``slot`` on the v rows."""
+    base = 1 + slot * C.SLOT_P
+    p0, p1, p2, p3 = opt_p[base], opt_p[base + 1], opt_p[base + 2], opt_p[base + 3]
+    st = 3 * d + _NROWS + int(opt_p[base + 5])
+    if _ON_POLYAK and kind == C.T_POLYAK:
+        _t_polyak(F, d, land, land_p, gbuf, p0, p1)
+    elif _ON_TRANSFORM_LANES:
+        _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3)
 
 
 # status codes as floats: an int64 -> float64 conversion per lane (float(new)) has no
@@ -1174,7 +1192,7 @@ def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB):
 @nb.njit(**ENTRY)
 def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diverge_at,
            claim, end, out_status, out_step, out_x, obs_p, out_obs, stop_p, out_rec, cancel,
-           S, F, sel, gbuf, ids):
+           S, F, sel, gbuf, ids, parts):
     d = x0.shape[1]
     if ONE_D_ONLY and d != 1:
         raise ValueError("this kernel module serves d = 1 only (a family or SPECIALISED_1D)")
@@ -1230,7 +1248,7 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
                     out_step[i] = np.int64(F[(R + _K) * L + j])
                     for c in range(d):
                         out_x[i, c] = F[c * L + j]
-                    if _ON_OCCUPANCY and obs == C.OBS_OCCUPANCY:
+                    if (_ON_OCCUPANCY or _PARTS) and obs == C.OBS_OCCUPANCY:
                         # observer rows after the first (the previous basin), as int64
                         for q in range(out_obs.shape[1]):
                             out_obs[i, q] = np.int64(F[(OB + 1 + q) * L + j])
@@ -1241,6 +1259,10 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
                     if nxt < end:
                         load_lane(S, F, j, nxt, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p,
                                   OB)
+                        if _PARTS and parts[P.P_OBSERVER] != 0:  # the observer's lane reset
+                            call_part(parts[P.P_OBSERVER], S, F, sel, gbuf, ids, codes, land_p,
+                                      noise_p, opt_p, stop_p, obs_p, out_rec, d, j, n_steps,
+                                      diverge_at)
                         ids[j] = nxt
                         live += 1
                     else:
@@ -1254,6 +1276,14 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
         for _ in range(CHECK):
             if FUSED and d == 1:
                 step_1d(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at, sel)
+            elif _PARTS:
+                # the phases of step_nd, then the observer's pass, each a part (parts.py;
+                # slot: the chain slot of a transform, -1 elsewhere)
+                for p in range(P.N_PARTS):
+                    if parts[p] != 0:
+                        slot = p - P.P_SLOT0 if P.P_SLOT0 <= p < P.P_UPDATE else -1
+                        call_part(parts[p], S, F, sel, gbuf, ids, codes, land_p, noise_p,
+                                  opt_p, stop_p, obs_p, out_rec, d, slot, n_steps, diverge_at)
             elif _ON_MULTI:
                 step_multi(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps,
                            diverge_at, sel, gbuf)
@@ -1371,3 +1401,59 @@ def _checkpoint_step(F, R, OB, d, ids, obs_p, land, land_p, out_rec, gbuf):
                 out_rec[i, nxt, 2] = math.sqrt(best) if n_min > 0 else np.nan
                 out_rec[i, nxt, 3] = F[(R + _ETA) * L + j]
                 F[OB * L + j] = nxt + 1.0
+
+
+# ----------------------------------------------------------------------------------
+# A part module's entry point (parts.py): one phase of the generic kernel's step for the
+# component this module's codes fix, with the C signature parts.c_signature() gives
+# ----------------------------------------------------------------------------------
+_P_NOISE, _P_GRAD, _P_TRANSFORM, _P_UPDATE, _P_OBSERVER = (
+    PART == P.NOISE, PART == P.GRAD, PART == P.TRANSFORM, PART == P.UPDATE, PART == P.OBSERVER)
+_P_ARG = PART_ARG == 1
+
+if PART != P.NONE:
+    @nb.cfunc(P.c_signature(), cache=True, error_model="numpy", **kernel_options())
+    def part(Sp, nS, Fp, nF, selp, nsel, gbufp, ngbuf, idsp, nids, codesp, ncodes, landp, nland,
+             noisep, nnoise, optp, nopt, stopp, nstop, obsp, nobs, recp, r0, r1, r2, d, slot,
+             n_steps, diverge_at):
+        S = nb.carray(Sp, nS)
+        F = nb.carray(Fp, nF)
+        sel = nb.carray(selp, nsel)
+        gbuf = nb.carray(gbufp, ngbuf)
+        ids = nb.carray(idsp, nids)
+        codes = nb.carray(codesp, ncodes)
+        land_p = nb.carray(landp, nland)
+        noise_p = nb.carray(noisep, nnoise)
+        opt_p = nb.carray(optp, nopt)
+        stop_p = nb.carray(stopp, nstop)
+        obs_p = nb.carray(obsp, nobs)
+        out_rec = nb.carray(recp, (r0, r1, r2))
+        if _P_NOISE:
+            phase_noise(S, F, d, codes, noise_p)
+        elif _P_GRAD:
+            phase_grad(S, F, d, codes, land_p, sel)
+            _combine_lanes(F, d)
+        elif _P_TRANSFORM:
+            _apply_slot(F, d, T0, slot, LAND, land_p, opt_p, gbuf)
+        elif _P_UPDATE:
+            land, stop = codes[0], codes[2 + C.N_SLOTS]
+            if _P_ARG:  # d = 1, as phase_update
+                _update_1d(F, land == C.LAND_MULTIWELL, land_p, stop == C.STOP_INTERVAL,
+                           n_steps, diverge_at)
+            else:
+                _update_nd(F, d, land, stop, land_p, stop_p, n_steps, diverge_at)
+        elif _P_OBSERVER:
+            R = 3 * d
+            OB = R + _NROWS + np.int64(opt_p[0])
+            if slot >= 0:  # a lane (re)loaded by the driver: as load_lane
+                if _ON_OCCUPANCY:
+                    _occupancy_reset(F, slot, OB, obs_p)
+                elif _ON_CHECKPOINT:
+                    # next checkpoint to record; step 0 (if requested) is filled in Python
+                    F[OB * L + slot] = 1.0 if obs_p[3] == 0.0 else 0.0
+            elif _ON_OCCUPANCY:
+                _occupancy_step(F, R, OB, obs_p)
+            elif _ON_RECORD:
+                _record_step(F, R, d, ids, obs_p, out_rec)
+            elif _ON_CHECKPOINT:
+                _checkpoint_step(F, R, OB, d, ids, obs_p, LAND, land_p, out_rec, gbuf)

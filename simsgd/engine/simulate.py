@@ -13,7 +13,8 @@ import numpy as np
 from .. import _validate as V
 from .._kernels import codes as C
 from .._kernels.kernel import (_FMAX, FAMILIES, GENERIC, _aligned_empty, cache_dir,
-                               choose_structure, compiling, get_kernel, user_kernel, workspace)
+                               choose_structure, compiling, get_kernel, part_addresses,
+                               parts_loaded, user_kernel, workspace)
 from ..events import BasinOccupancy, Checkpoints, Exit, ExitBall, ExitBasin, RecordPaths
 from ..landscapes import Landscape
 from ..noise import NoiseModel
@@ -302,7 +303,7 @@ def _start_points(x0, n_paths, land_dim):
     raise ValueError(f"x0 must be a float, (dim,) or (n_paths, dim), got shape {arr.shape}")
 
 
-def _call(kern, plan, args, outs, claim, end):
+def _call(kern, plan, args, outs, claim, end, parts):
     """``kern`` on paths ``i < end`` claimed from the shared counter ``claim[0]`` (each
     kernel call takes the next path whenever one of its lanes finishes), with its own
     work buffers (:func:`workspace`) and its own copies of the parameter arrays it passes
@@ -313,7 +314,7 @@ def _call(kern, plan, args, outs, claim, end):
     work = workspace(plan["structure"], codes, x0.shape[1], land_p, opt_p, obs_p)
     kern(x0, gidx, lo, hi, codes.copy(), land_p.copy(), noise_p.copy(), opt_p.copy(),
          *args[8:], claim, end, status, exit_step, x, obs_p, out_obs, stop_p.copy(), out_rec,
-         cancel, *work)
+         cancel, *work, parts)
 
 
 def _run(plan, progress):
@@ -346,10 +347,15 @@ def _run(plan, progress):
     outs = (status, exit_step, x, plan["obs_p"], out_obs, plan["stop_p"], out_rec, cancel)
     # the first call in this process compiles the kernel or loads it from the disk cache:
     # a notice if it takes over a second (a compile)
-    notice = notice_wanted(progress) and not kern.signatures
+    generic = plan["user"] is None and plan["structure"] == GENERIC
+    part_args = (plan["codes"], plan["noise_p"][4] != 0.0, dim)
+    notice = notice_wanted(progress) and (not kern.signatures
+                                          or (generic and not parts_loaded(*part_args)))
     with compiling(), slow_notice(notice, _compile_message(plan) if notice else ""):
+        # the generic kernel calls the parts of this run's components (kernel.part_keys)
+        parts = part_addresses(*part_args) if generic else np.zeros(1, dtype=np.int64)
         # compiles (or loads from the disk cache); runs no path (end = 0)
-        _call(kern, plan, args, outs, np.zeros(1, dtype=np.int64), 0)
+        _call(kern, plan, args, outs, np.zeros(1, dtype=np.int64), 0, parts)
     compile_s = time.perf_counter() - t_compile
 
     # one kernel call per thread, all claiming paths from one counter (template.kernel):
@@ -363,7 +369,7 @@ def _run(plan, progress):
         _RUNNING[id(cancel)] = cancel  # cancel_running() reaches it from any thread
     try:
         with _sigint_cancels(cancel):
-            pending = {pool.submit(_call, kern, plan, args, outs, claim, n)
+            pending = {pool.submit(_call, kern, plan, args, outs, claim, n, parts)
                        for _ in range(plan["threads"])}
             while pending:
                 # with a bar, wake every 0.1 s to show the paths started so far
@@ -454,8 +460,7 @@ def _compile_message(plan):
                 "user functions on disk: once per process and structure)...")
     structure = plan["structure"]
     if structure == GENERIC:
-        what = "the generic kernel (it serves every structure without a module of its own: " \
-               "15-25 s on 2 cores)"
+        what = "the generic kernel and the parts of it this run needs (a few seconds)"
     elif structure in FAMILIES:
         what = "a 1-D family kernel (a few seconds)"
     else:
