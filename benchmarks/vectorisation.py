@@ -7,12 +7,13 @@ and a summary line. A specialised 1-D hot path and a 1-D family module (one per 
 and observer: ``kernel.family_1d``) run ``step_1d`` (the fused 1-D step), and W2's
 structure its own fused d-dimensional step (``step_multi``) with the Gaussian law's Box-Muller pair lane loop
 (``_lanes_gaussian_pair``, also inspected for every Gaussian configuration in d >= 2); every
-other kernel runs one lane-loop function per phase, called by dispatchers inlined into the
-kernel: the noise law's (``_lanes_draw_<law>``), the gradient's (``_grad_lanes``; for the
-stochastic finite sums ``_batch_lanes``, whose lane loops draw the batch and add up its
-gathered components), the transforms' (``_transform_lanes``, one lane loop per component
-behind a run-time dispatch, called once per slot of the chain) and the update's
-(``_update_1d`` in 1-D, else ``_update_nd``).
+other configuration runs on the generic kernel, which calls one *part* per phase (a module
+of its own for each component, see simsgd/_kernels/parts.py), and each part runs one
+lane-loop function: the noise law's (``_lanes_draw_<law>``), the gradient's
+(``_grad_lanes``; for the stochastic finite sums ``_batch_lanes``, whose lane loops draw the
+batch and add up its gathered components), each transform's (``_transform_lanes`` of that
+transform's part, listed by chain slot) and the update's (``_update_1d`` in 1-D, else
+``_update_nd``).
 A row is vectorised when every inspected function has packed vector loops (a phase
 function counts its vector loops over all its components, so the row's ``functions``
 field gives the detail), or has none left because LLVM unrolled a short lane loop into
@@ -50,6 +51,10 @@ import numpy as np  # noqa: E402
 import simsgd as sg  # noqa: E402
 from simsgd._kernels import codes as C  # noqa: E402
 from simsgd._kernels import kernel as K  # noqa: E402
+from simsgd._kernels import parts as P  # noqa: E402
+from simsgd.engine.simulate import DIVERGE_AT  # noqa: E402
+
+SIM = sys.modules["simsgd.engine.simulate"]  # the module (the package exports the function)
 
 L_ = sg.landscapes
 N_ = sg.noise
@@ -163,6 +168,34 @@ def inspect(dispatcher):
                 n_signatures=len(dispatcher.signatures))
 
 
+def generic_functions(land, noise, opt, x0, stop, dim):
+    """``{label: ((part key, module globals), function name)}``: the lane-loop function of
+    each part the generic kernel calls for this configuration (kernel.part_keys)."""
+    plan = SIM._plan(land, noise, opt, x0, 64, 10, 1, stop, (), None, DIVERGE_AT, 1)
+    radial = plan["noise_p"][4] != 0.0
+    law = int(plan["codes"][1])
+    loaded = K.loaded_parts()
+    fns = {}
+    for index, part, arg, structure in K.part_keys(plan["codes"], radial, dim):
+        key = (part, arg, structure)
+        where = (key, loaded[key]._pyfunc.__globals__)
+        if part == P.NOISE and law != C.NOISE_NONE:
+            fns[f"_lanes_{K.SAMPLERS[law]}"] = (where, f"_lanes_{K.SAMPLERS[law]}")
+            if law == C.NOISE_GAUSSIAN and dim > 1 and not radial:
+                # coordinates (2k, 2k+1) in d >= 2
+                fns["_lanes_gaussian_pair"] = (where, "_lanes_gaussian_pair")
+        elif part == P.GRAD:
+            name = "_batch_lanes" if structure[0] in (C.LAND_STOCH_QUAD,
+                                                      C.LAND_FINITE_WELLS) else "_grad_lanes"
+            fns[name] = (where, name)
+        elif part == P.TRANSFORM and structure[2] != C.T_POLYAK:
+            fns[f"_transform_lanes[slot {index - P.P_SLOT0}]"] = (where, "_transform_lanes")
+        elif part == P.UPDATE:
+            name = "_update_1d" if dim == 1 else "_update_nd"
+            fns[name] = (where, name)
+    return fns
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.parse_args(argv)
@@ -187,22 +220,13 @@ def main(argv=None):
                 # coordinate would add the law's own lane loop)
                 fns = ["step_multi", "_noise_grad_pairs", "_commit_lanes"]
             else:
-                # the dispatchers (step_nd, phase_noise, phase_update) are inlined into the
-                # kernel: inspect the lane-loop functions they call
-                law = law_of(noise)
-                fns = ([f"_lanes_{K.SAMPLERS[law._lower()[0]]}"] if law is not None else [])
-                # (the radial flag is the wrapper's: noise._lower(), not the law's)
-                if law is not None and law._lower()[0] == C.NOISE_GAUSSIAN and dim > 1 \
-                        and not noise._lower()[1][4]:
-                    fns.append("_lanes_gaussian_pair")  # coordinates (2k, 2k+1) in d >= 2
-                batch = land._lower(dim)[0] in (C.LAND_STOCH_QUAD, C.LAND_FINITE_WELLS)
-                fns += ["_batch_lanes" if batch else "_grad_lanes", "_transform_lanes",
-                        "_update_1d" if dim == 1 else "_update_nd"]
+                fns = generic_functions(land, noise, opt, x0, stop, dim)
             infos = {}
             for fn in fns:
-                if (st, fn) not in seen:
-                    seen[(st, fn)] = inspect(g[fn])
-                infos[fn] = seen[(st, fn)]
+                where, fname = fns[fn] if isinstance(fns, dict) else ((st, g), fn)
+                if (where[0], fname) not in seen:
+                    seen[(where[0], fname)] = inspect(where[1][fname])
+                infos[fn] = seen[(where[0], fname)]
             row = dict(config=name, structure=list(st), dim=dim,
                        vectorised=all(i["vectorised"] for i in infos.values()),
                        functions={fn: dict(vectorised=i["vectorised"], packed=i["packed"],

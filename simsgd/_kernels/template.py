@@ -300,6 +300,15 @@ _ON_RADIAL = bool(PART_ARG) if PART == P.NOISE else (NOISE == C.DYN or LAND == C
 #   SLP-vectorised because the rows of the one buffer F might overlap. A trip count of
 #   d * L is unknown at compile time, so the loop stays a loop and is vectorised behind
 #   one run-time overlap check.
+# * A lane loop nested in a loop over coordinates runs to ``nl``, the lane count L read at
+#   run time (the parts pass it: the length of ``ids``, or a quarter of S's), not to the
+#   constant L: a 32-iteration loop is fully unrolled before the loop vectoriser runs, and
+#   the unrolled rows of F stayed scalar. With each component in a part of its own,
+#   benchmarks/vectorisation.py inspects every component's lane loops on their own, and
+#   found the quadratic and MultiWell gradients, the norm clip, normalisation and BB
+#   scalar that way (inspected as one function with every component, the generic
+#   kernel's vector loops of the others had hidden them). The MultiWell product runs
+#   factor by factor over the lanes (the same product, in the same order).
 # * Per-lane bookkeeping in 1-D is one fused lane loop with constant row offsets
 #   (``_update_1d``), like the specialised ``step_1d``: LLVM then knows that no two rows
 #   overlap and needs no run-time checks at all.
@@ -505,15 +514,16 @@ def phase_grad(S, F, d, codes, land_p, sel):
     elif _ON_USER and land == C.LAND_USER:
         _grad_user(F, d)
     elif _ON_GRAD_LANES:
-        _grad_lanes(F, d, land, land_p)
+        _grad_lanes(F, d, land, land_p, max(S.shape[0] // 4, 1))
 
 
 @nb.njit(**INNER)
-def _grad_lanes(F, d, land, land_p):
+def _grad_lanes(F, d, land, land_p, nl):
     """grad f(x) of the deterministic built-in landscapes: their lane loops.
 
     A leaf on purpose: it calls no jitted function (the helpers are inlined), so numba
-    drops its refcount operations (see DISPATCH).
+    drops its refcount operations (see DISPATCH). ``nl`` is the lane count L read at run
+    time (see the note above the phases).
     """
     d = max(d, 1)  # provably non-negative row offsets: see the note above the phases
     G = 2 * d
@@ -521,8 +531,10 @@ def _grad_lanes(F, d, land, land_p):
         for cc in range(d):
             a = land_p[cc]
             m = land_p[d + cc]
-            for j in range(L):
-                F[(G + cc) * L + j] = quadratic_grad(a, m, F[cc * L + j])
+            # row offsets that LLVM sees are >= 0 (it left the loop scalar without)
+            gb, xb = max((G + cc) * L, 0), max(cc * L, 0)
+            for j in range(nl):
+                F[gb + j] = quadratic_grad(a, m, F[xb + j])
     elif _ON_DOUBLEWELL and land == C.LAND_DOUBLEWELL:
         # one flat loop (d * L: not unrolled, so vectorised; see the note above the
         # phases): the double well on coordinate 0, x_c itself on the others
@@ -533,19 +545,20 @@ def _grad_lanes(F, d, land, land_p):
         # multiwell_grad's product written out on land_p's critical points: the slice
         # it takes elsewhere would be an array made here, with refcount operations
         n_crit = int(land_p[0])
-        for j in range(L):
-            acc = 1.0
-            for i in range(n_crit):
-                acc *= F[j] - land_p[3 + i]
-            F[G * L + j] = acc
+        for j in range(nl):
+            F[G * L + j] = 1.0
+        for i in range(n_crit):  # lane loops innermost: the same product, factor by factor
+            c = land_p[3 + i]
+            for j in range(nl):
+                F[G * L + j] *= F[j] - c
     elif _ON_QUAD_FULL and land == C.LAND_QUAD_FULL:
         for cc in range(d):
-            for j in range(L):
+            for j in range(nl):
                 F[(G + cc) * L + j] = 0.0
             for c2 in range(d):
                 a = land_p[cc * d + c2]
                 m = land_p[d * d + c2]
-                for j in range(L):
+                for j in range(nl):
                     F[(G + cc) * L + j] += a * (F[c2 * L + j] - m)
     elif _ON_COSH and land == C.LAND_COSH:
         for q in range(d * L):
@@ -556,15 +569,15 @@ def _grad_lanes(F, d, land, land_p):
             F[G * L + q] = k * vexp(k * F[q])
     elif _ON_QUARTIC and land == C.LAND_QUARTIC:
         R = 3 * d
-        for j in range(L):
+        for j in range(nl):
             F[(R + _TMP) * L + j] = 0.0
         for cc in range(d):
             a2 = land_p[cc] * land_p[cc]
-            for j in range(L):
+            for j in range(nl):
                 F[(R + _TMP) * L + j] += a2 * (F[cc * L + j] * F[cc * L + j])
         for cc in range(d):
             a2 = land_p[cc] * land_p[cc]
-            for j in range(L):
+            for j in range(nl):
                 F[(G + cc) * L + j] = 4.0 * F[(R + _TMP) * L + j] * a2 * F[cc * L + j]
     elif _ON_LOGCOSH and land == C.LAND_LOGCOSH:
         for q in range(d * L):
@@ -680,32 +693,32 @@ def land_value(land, land_p, F, d, j, gbuf):
 
 
 @nb.njit(**_INLINE)
-def _norm2_into(F, row, first, d):
+def _norm2_into(F, row, first, d, nl):
     """F[row] <- sum_c F[first + c]^2, per lane, in coordinate order."""
-    for j in range(L):
+    for j in range(nl):
         F[row * L + j] = 0.0
     for c in range(d):
-        for j in range(L):
+        for j in range(nl):
             F[row * L + j] += F[(first + c) * L + j] * F[(first + c) * L + j]
 
 
 @nb.njit(**_INLINE)
-def _scale_by_row(F, d, row):
+def _scale_by_row(F, d, row, nl):
     """v <- -F[row] v and record the learning rate F[row] in force."""
     R = 3 * d
     for c in range(d):
-        for j in range(L):
+        for j in range(nl):
             F[(d + c) * L + j] = -F[row * L + j] * F[(d + c) * L + j]
-    for j in range(L):
+    for j in range(nl):
         F[(R + _ETA) * L + j] = F[row * L + j]
 
 
 @nb.njit(**DISPATCH)
-def _schedule_lanes(F, d, opt_p, p0, p1, p2, p3):
+def _schedule_lanes(F, d, opt_p, p0, p1, p2, p3, nl):
     """eta_k of a schedule into the _FX row (k = steps taken so far, per lane)."""
     R = 3 * d
     kind = int(p0)
-    for j in range(L):
+    for j in range(nl):
         k = F[(R + _K) * L + j]
         if kind == C.SCHED_INVERSE_TIME:
             eta = p1 / (1.0 + k / p2)
@@ -721,12 +734,12 @@ def _schedule_lanes(F, d, opt_p, p0, p1, p2, p3):
 
 
 @nb.njit(**INNER)
-def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
+def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3, nl):
     """One transform of the chain (any but Polyak's) on the v rows: its lane loops.
 
     A leaf on purpose: it calls no jitted function (the helpers are inlined), so numba
     drops its refcount operations (see DISPATCH). ``st`` is the transform's first state
-    row.
+    row; ``nl`` the lane count L read at run time (see the note above the phases).
     """
     d = max(d, 1)  # provably non-negative row offsets: see the note above the phases
     st = max(st, 0)
@@ -736,23 +749,23 @@ def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
     if _ON_SCALE and kind == C.T_SCALE:
         for q in range(d * L):
             F[d * L + q] = -p0 * F[d * L + q]
-        for j in range(L):
+        for j in range(nl):
             F[(R + _ETA) * L + j] = p0
     elif ((_ON_CLIP_COORD or _ON_CLIP_NORM)
           and (kind == C.T_CLIP_COORD or (kind == C.T_CLIP_NORM and d == 1))):
         for q in range(d * L):
             F[d * L + q] = clamp(F[d * L + q], -p0, p0)
     elif _ON_CLIP_NORM and kind == C.T_CLIP_NORM:
-        _norm2_into(F, R + _TMP, d, d)
-        for j in range(L):
+        _norm2_into(F, R + _TMP, d, d, nl)
+        for j in range(nl):
             F[(R + _TMP) * L + j] = clip_factor(F[(R + _TMP) * L + j], p0)
         for c in range(d):
-            for j in range(L):
+            for j in range(nl):
                 F[(d + c) * L + j] *= F[(R + _TMP) * L + j]
     elif _ON_NORMALIZE and kind == C.T_NORMALIZE:
-        _norm2_into(F, R + _TMP, d, d)
+        _norm2_into(F, R + _TMP, d, d, nl)
         for c in range(d):
-            for j in range(L):
+            for j in range(nl):
                 n2 = F[(R + _TMP) * L + j]
                 v = F[(d + c) * L + j]
                 u = v / (math.sqrt(n2) + p0) if n2 > 0.0 else 0.0
@@ -768,11 +781,11 @@ def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
             F[st * L + q] = m
             F[d * L + q] = F[d * L + q] + p0 * m if p1 != 0.0 else m
     elif _ON_SCHEDULE and kind == C.T_SCHEDULE:
-        _schedule_lanes(F, d, opt_p, p0, p1, p2, p3)
-        _scale_by_row(F, d, R + _FX)
+        _schedule_lanes(F, d, opt_p, p0, p1, p2, p3, nl)
+        _scale_by_row(F, d, R + _FX, nl)
     elif _ON_ADAGRAD_NORM and kind == C.T_ADAGRAD_NORM:
-        _norm2_into(F, R + _TMP, G, d)
-        for j in range(L):
+        _norm2_into(F, R + _TMP, G, d, nl)
+        for j in range(nl):
             first = F[(R + _K) * L + j] == 0.0
             n2 = F[(R + _TMP) * L + j]
             # clip = p2 (inf: plain AdaGrad-Norm); an overflowed n2 passes unclipped
@@ -780,10 +793,10 @@ def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
             b2 = (p1 * p1 if first else F[st * L + j]) + n2
             F[st * L + j] = b2
             F[(R + _FX) * L + j] = p0 / math.sqrt(b2) if b2 <= _FMAX else np.nan
-        _scale_by_row(F, d, R + _FX)
+        _scale_by_row(F, d, R + _FX, nl)
     elif _ON_NORM_RATIO and kind == C.T_NORM_RATIO:
-        _norm2_into(F, R + _TMP, G, d)
-        for j in range(L):
+        _norm2_into(F, R + _TMP, G, d, nl)
+        for j in range(nl):
             gn = math.sqrt(F[(R + _TMP) * L + j])
             prev = F[st * L + j]
             gprev = F[(st + 1) * L + j]
@@ -799,19 +812,19 @@ def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
             # resets eta to 0 at the next step nor is remembered (stuck-at-zero fix)
             F[(st + 1) * L + j] = gn if gn > 0.0 else gprev
             F[(R + _FX) * L + j] = eta
-        _scale_by_row(F, d, R + _FX)
+        _scale_by_row(F, d, R + _FX, nl)
     elif _ON_SECANT_BB:  # kind is C.T_SECANT or C.T_BB:
         # state x_prev (d rows), g_prev (d rows), eta
-        for j in range(L):
+        for j in range(nl):
             F[(R + _TMP) * L + j] = 0.0  # ||s||^2
             F[(R + _BAD) * L + j] = 0.0  # ||y||^2 (secant) or <s, y> (BB); free here
         for c in range(d):
-            for j in range(L):
+            for j in range(nl):
                 s = F[c * L + j] - F[(st + c) * L + j]
                 y = F[(G + c) * L + j] - F[(st + d + c) * L + j]
                 F[(R + _TMP) * L + j] += s * s
                 F[(R + _BAD) * L + j] += y * y if kind == C.T_SECANT else s * y
-        for j in range(L):
+        for j in range(nl):
             prev = F[(st + 2 * d) * L + j]
             s2 = F[(R + _TMP) * L + j]
             q = F[(R + _BAD) * L + j]
@@ -828,28 +841,28 @@ def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3):
             F[(st + 2 * d) * L + j] = eta
             F[(R + _FX) * L + j] = eta
         for c in range(d):
-            for j in range(L):
+            for j in range(nl):
                 F[(st + c) * L + j] = F[c * L + j]
                 F[(st + d + c) * L + j] = F[(G + c) * L + j]
-        _scale_by_row(F, d, R + _FX)
+        _scale_by_row(F, d, R + _FX, nl)
     return len(F) + len(opt_p)  # one exit for the arrays' references: see _grad_lanes
 
 
 @nb.njit(**INNER)
-def _t_polyak(F, d, land, land_p, gbuf, p0, p1):
+def _t_polyak(F, d, land, land_p, gbuf, p0, p1, nl):
     """Polyak's step: the one transform that calls out (f(x) per lane, through
     land_value), so it keeps its refcount operations; only chains with it pay them."""
     d = max(d, 1)
     R = 3 * d
     G = 2 * d
-    _norm2_into(F, R + _TMP, G, d)
-    for j in range(L):
+    _norm2_into(F, R + _TMP, G, d, nl)
+    for j in range(nl):
         fx = land_value(land, land_p, F, d, j, gbuf)
         n2 = F[(R + _TMP) * L + j]
         eta = (fx - p0) / n2 if n2 > 0.0 else 0.0
         eta = min(max(eta, 0.0), p1)
         F[(R + _FX) * L + j] = eta if n2 <= _FMAX else np.nan
-    _scale_by_row(F, d, R + _FX)
+    _scale_by_row(F, d, R + _FX, nl)
 
 
 @nb.njit(**DISPATCH)
@@ -872,19 +885,19 @@ def phase_transforms(F, d, codes, land_p, opt_p, gbuf):
         kind = kind if kind != C.DYN else codes[2 + slot]
         if kind == C.T_NONE:
             continue
-        _apply_slot(F, d, kind, slot, land, land_p, opt_p, gbuf)
+        _apply_slot(F, d, kind, slot, land, land_p, opt_p, gbuf, L)
 
 
 @nb.njit(**DISPATCH)
-def _apply_slot(F, d, kind, slot, land, land_p, opt_p, gbuf):
+def _apply_slot(F, d, kind, slot, land, land_p, opt_p, gbuf, nl):
     """Transform ``kind`` (not T_NONE) of chain slot ``slot`` on the v rows."""
     base = 1 + slot * C.SLOT_P
     p0, p1, p2, p3 = opt_p[base], opt_p[base + 1], opt_p[base + 2], opt_p[base + 3]
     st = 3 * d + _NROWS + int(opt_p[base + 5])
     if _ON_POLYAK and kind == C.T_POLYAK:
-        _t_polyak(F, d, land, land_p, gbuf, p0, p1)
+        _t_polyak(F, d, land, land_p, gbuf, p0, p1, nl)
     elif _ON_TRANSFORM_LANES:
-        _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3)
+        _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3, nl)
 
 
 # status codes as floats: an int64 -> float64 conversion per lane (float(new)) has no
@@ -1434,7 +1447,7 @@ if PART != P.NONE:
             phase_grad(S, F, d, codes, land_p, sel)
             _combine_lanes(F, d)
         elif _P_TRANSFORM:
-            _apply_slot(F, d, T0, slot, LAND, land_p, opt_p, gbuf)
+            _apply_slot(F, d, T0, slot, LAND, land_p, opt_p, gbuf, max(nids, 1))
         elif _P_UPDATE:
             land, stop = codes[0], codes[2 + C.N_SLOTS]
             if _P_ARG:  # d = 1, as phase_update
