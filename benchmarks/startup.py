@@ -7,8 +7,8 @@ Each measurement runs in a fresh Python process, so nothing is shared with this 
   pulled in (scipy.stats, matplotlib, dask should not be);
 * **cold compilation**: one process per kernel variant with an empty kernel cache
   (``SIMSGD_CACHE_DIR`` and ``NUMBA_CACHE_DIR`` in a new temporary folder): the
-  ``compile_seconds`` of the first ``simulate`` of each variant (the generic kernel, the
-  five specialised hot paths, a 1-D family module with and without its observer), then
+  ``compile_seconds`` of the first ``simulate`` of each variant (the generic kernel with
+  three sets of parts, the specialised hot paths, 1-D family modules), then
   the same call again in a second process (a disk-cache load). The first compilation in
   a process also pays numba's own one-time set-up (its typing and target registries,
   whatever is compiled); a third process sets numba up first (one trivial ``njit``
@@ -39,6 +39,14 @@ VARIANTS = {
     # momentum in d = 2: no module of its own (in 1-D it has a family module)
     "generic": "sg.simulate(L.Quadratic([1.0, 2.0]), N.Gaussian(1.0), O.sgdm(0.1, 0.9), "
                "x0=[0.0, 0.0], n_paths=64, n_steps=100, progress=False)",
+    # the generic kernel compiles its driver and the parts a run uses (simsgd/_kernels/
+    # parts.py): two more runs with other parts, each in a fresh cache
+    "generic_1d_multiwell": "sg.simulate(L.MultiWell((-1.0, 0.0, 1.0), lower=-3.0, upper=3.0), "
+                            "N.Pareto(1.5), O.clipped_sgd(0.01, 5.0), x0=-1.0, n_paths=64, "
+                            "n_steps=100, stop=E.ExitBasin(), progress=False)",
+    "generic_bb_checkpoints": "sg.simulate(L.Cosh(dim=3), N.Radial(N.Pareto(1.5)), "
+                              "O.adaptive_sgd('bb'), x0=np.zeros(3), n_paths=64, n_steps=100, "
+                              "observe=(E.Checkpoints(n=3),), progress=False)",
     "family_pareto_momentum": "sg.simulate(L.DoubleWell(), N.Clipped(N.Pareto(1.5), 50.0), "
                               "O.sgdm(0.001, 0.9), x0=-1.0, n_paths=64, n_steps=100, "
                               "stop=E.Exit(upper=0.0), progress=False)",
@@ -117,14 +125,17 @@ def main(argv=None):
     print(json.dumps(line), flush=True)
     if not args.no_cold:
         with tempfile.TemporaryDirectory(prefix="simsgd-cold-") as tmp:
-            cold_env = dict(env, SIMSGD_CACHE_DIR=os.path.join(tmp, "k"),
-                            NUMBA_CACHE_DIR=os.path.join(tmp, "n"))
-            # the same compilations in processes that set numba up first (its typing and
-            # target registries, ~0.3-0.6 s once per process, whatever is compiled), with
-            # a cache of their own, so that each kernel is still compiled cold
-            init_env = dict(env, SIMSGD_CACHE_DIR=os.path.join(tmp, "k2"),
-                            NUMBA_CACHE_DIR=os.path.join(tmp, "n2"), SIMSGD_BENCH_INIT_NUMBA="1")
             for name, call in VARIANTS.items():
+                # a cache of its own per variant: the generic variants share the driver and
+                # some parts, which would otherwise be loaded, not compiled
+                cold_env = dict(env, SIMSGD_CACHE_DIR=os.path.join(tmp, name, "k"),
+                                NUMBA_CACHE_DIR=os.path.join(tmp, name, "n"))
+                # the same compilation in a process that sets numba up first (its typing and
+                # target registries, ~0.3-0.6 s once per process, whatever is compiled), with
+                # a cache of its own, so that the kernel is still compiled cold
+                init_env = dict(env, SIMSGD_CACHE_DIR=os.path.join(tmp, name, "k2"),
+                                NUMBA_CACHE_DIR=os.path.join(tmp, name, "n2"),
+                                SIMSGD_BENCH_INIT_NUMBA="1")
                 cold = child(call, cold_env)
                 warm = child(call, cold_env)
                 after_init = child(call, init_env)

@@ -4,8 +4,10 @@ A kernel compiles once per *structure*: the generic one, whose codes are run-tim
 of the few specialised hot paths, or a 1-D family module (one per noise law, the other codes
 run-time data). After a warm-up run, changing only values (step size, truncation radius,
 tail index, start point, path count, horizon, seed, stop bounds, dimension, threads) must
-leave both the loaded structures and the compiled signatures unchanged. (A signature loaded
-from numba's disk cache counts too, so the check does not depend on the cache.)
+leave the loaded structures, the compiled signatures and the generic kernel's loaded parts
+unchanged. (A signature loaded from numba's disk cache counts too, so the check does not
+depend on the cache.) The warm-up runs the base structure in 1-D and in 3-D: the generic
+kernel's update part differs between d = 1 and d >= 2 (simsgd/_kernels/parts.py).
 """
 
 import numpy as np
@@ -14,7 +16,7 @@ import pytest
 import simsgd as sg
 from simsgd._kernels import codes as C
 from simsgd._kernels.kernel import (GENERIC, built_structures, compiled_signatures, family_1d,
-                                    get_kernel)
+                                    get_kernel, loaded_parts)
 
 L, N, O, E = sg.landscapes, sg.noise, sg.optimizers, sg.events
 
@@ -56,10 +58,11 @@ VARIATIONS = {
 @pytest.fixture(scope="module")
 def warm():
     sg.simulate(**BASE, progress=False)
+    sg.simulate(**dict(BASE, **VARIATIONS["dimension"]), progress=False)
 
 
 def _signature_state():
-    return compiled_signatures(), set(built_structures())
+    return compiled_signatures(), set(built_structures()), set(loaded_parts())
 
 
 @pytest.mark.parametrize("name", VARIATIONS)
