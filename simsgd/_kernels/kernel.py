@@ -508,8 +508,9 @@ GENERIC = (C.DYN,) * _STRUCT_LEN
 #   and the fused 1-D step (SPECIALISED).
 # - 1-D families: one module per noise law and observer (FAMILIES), which runs every
 #   other 1-D structure the fused step can (``fusable``) with the law and the observer
-#   constant and the rest read at run time. The built-in library thus needs at most
-#   1 + len(SPECIALISED) + len(FAMILIES) = 18 compilations (DESIGN.md: 30 or fewer).
+#   constant and the rest read at run time. The built-in library thus has at most
+#   1 + len(SPECIALISED) + len(FAMILIES) = 31 kernel variants (DESIGN.md aims at 30 or
+#   fewer), plus the generic kernel's parts (parts.py), one small module per component.
 _S = C.N_SLOTS - 2
 SPECIALISED_1D = frozenset({
     # W1 and W3: clipped-noise SGD on the double well, exit at 0 (with occupancy for W3)

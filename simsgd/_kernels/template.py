@@ -5,26 +5,29 @@ module globals as compile-time constants, so LLVM removes every branch that does
 belong to this structure, and the module is a real file, so numba's disk cache works
 across processes. A code equal to ``C.DYN`` is read at run time from the ``codes``
 argument instead: the *generic* kernel has every entry DYN and serves every built-in
-component with a single compilation. Do not import this module directly.
+component. Do not import this module directly.
 
-How the generic kernel stays vectorised: a step is a sequence of *phases* (noise,
-gradient, each transform of the chain, update and checks, observer), each a loop over
-the lanes of a block. The run-time dispatch on a code happens once per phase, outside
-its lane loop, and selects a lane loop written for that one component, so the lane loops
-themselves stay branch-free. Two kinds of function make up a step:
+The generic kernel is a *driver* (:mod:`.parts`): its step calls one *part* per phase
+(noise, gradient, each transform of the chain, update and checks, observer) through a
+function pointer. A part is this template again, generated with ``PART`` set and the codes
+of its one component constant, whose entry point ``part`` (a ``numba.cfunc``) runs that
+phase; each is compiled the first time a run needs it, so a cold generic run compiles the
+driver and its own components only. Each phase is a loop over the lanes of a block written
+for its one component, so the lane loops stay branch-free. Two kinds of function make up a
+phase:
 
 * *dispatchers* (``step_nd``, ``phase_noise``, ``phase_grad``, ``phase_transforms``,
-  ``phase_update``), inlined into the kernel's step loop (see ``DISPATCH``);
+  ``_apply_slot``, ``phase_update``), inlined into their caller (see ``DISPATCH``);
 * *lane-loop functions* (``_lanes_draw_<law>``, ``_grad_lanes``, ``_batch_lanes``,
   ``_combine_lanes``, ``_transform_lanes``, ``_update_1d``/``_update_nd``). They call no
   jitted function except leaf helpers, which LLVM inlines, so they carry no refcount
   operations. They are written so that LLVM vectorises their loops even when the
   dimension is known only at run time (see the note above the phases).
 
-Specialised modules (every code a constant) additionally fuse the whole 1-D step into one
-lane loop (``step_1d``) for the hot structures, and so do the 1-D family modules (the
-noise law and the observer constants, the landscape, transforms and stop rule run-time
-codes).
+Specialised modules (every code a constant) fuse the whole 1-D step into one lane loop
+(``step_1d``) for the hot structures, and so do the 1-D family modules (the noise law and
+the observer constants, the landscape, transforms and stop rule run-time codes); a user
+landscape's module runs the phases of ``step_nd`` itself.
 """
 
 import math
@@ -1429,35 +1432,32 @@ if PART != P.NONE:
     def part(Sp, nS, Fp, nF, selp, nsel, gbufp, ngbuf, idsp, nids, codesp, ncodes, landp, nland,
              noisep, nnoise, optp, nopt, stopp, nstop, obsp, nobs, recp, r0, r1, r2, d, slot,
              n_steps, diverge_at):
-        S = nb.carray(Sp, nS)
+        # each branch views only the arrays its phase reads (numba.carray: no reference
+        # count), so a part types and lowers no more than it uses
         F = nb.carray(Fp, nF)
-        sel = nb.carray(selp, nsel)
-        gbuf = nb.carray(gbufp, ngbuf)
-        ids = nb.carray(idsp, nids)
-        codes = nb.carray(codesp, ncodes)
-        land_p = nb.carray(landp, nland)
-        noise_p = nb.carray(noisep, nnoise)
-        opt_p = nb.carray(optp, nopt)
-        stop_p = nb.carray(stopp, nstop)
-        obs_p = nb.carray(obsp, nobs)
-        out_rec = nb.carray(recp, (r0, r1, r2))
         if _P_NOISE:
-            phase_noise(S, F, d, codes, noise_p)
+            phase_noise(nb.carray(Sp, nS), F, d, nb.carray(codesp, ncodes),
+                        nb.carray(noisep, nnoise))
         elif _P_GRAD:
-            phase_grad(S, F, d, codes, land_p, sel)
+            phase_grad(nb.carray(Sp, nS), F, d, nb.carray(codesp, ncodes),
+                       nb.carray(landp, nland), nb.carray(selp, nsel))
             _combine_lanes(F, d)
         elif _P_TRANSFORM:
-            _apply_slot(F, d, T0, slot, LAND, land_p, opt_p, gbuf, max(nids, 1))
+            _apply_slot(F, d, T0, slot, LAND, nb.carray(landp, nland), nb.carray(optp, nopt),
+                        nb.carray(gbufp, ngbuf), max(nids, 1))
         elif _P_UPDATE:
-            land, stop = codes[0], codes[2 + C.N_SLOTS]
+            land, stop = codesp[0], codesp[2 + C.N_SLOTS]
+            land_p = nb.carray(landp, nland)
             if _P_ARG:  # d = 1, as phase_update
                 _update_1d(F, land == C.LAND_MULTIWELL, land_p, stop == C.STOP_INTERVAL,
                            n_steps, diverge_at)
             else:
-                _update_nd(F, d, land, stop, land_p, stop_p, n_steps, diverge_at)
+                _update_nd(F, d, land, stop, land_p, nb.carray(stopp, nstop), n_steps,
+                           diverge_at)
         elif _P_OBSERVER:
             R = 3 * d
-            OB = R + _NROWS + np.int64(opt_p[0])
+            OB = R + _NROWS + np.int64(optp[0])
+            obs_p = nb.carray(obsp, nobs)
             if slot >= 0:  # a lane (re)loaded by the driver: as load_lane
                 if _ON_OCCUPANCY:
                     _occupancy_reset(F, slot, OB, obs_p)
@@ -1467,6 +1467,9 @@ if PART != P.NONE:
             elif _ON_OCCUPANCY:
                 _occupancy_step(F, R, OB, obs_p)
             elif _ON_RECORD:
-                _record_step(F, R, d, ids, obs_p, out_rec)
+                _record_step(F, R, d, nb.carray(idsp, nids), obs_p,
+                             nb.carray(recp, (r0, r1, r2)))
             elif _ON_CHECKPOINT:
-                _checkpoint_step(F, R, OB, d, ids, obs_p, LAND, land_p, out_rec, gbuf)
+                _checkpoint_step(F, R, OB, d, nb.carray(idsp, nids), obs_p, LAND,
+                                 nb.carray(landp, nland), nb.carray(recp, (r0, r1, r2)),
+                                 nb.carray(gbufp, ngbuf))
