@@ -38,7 +38,8 @@ import numpy as np
 from simsgd._kernels import codes as C
 from simsgd._kernels.elementary import f64_bits, fetch_add, stack_f64
 from simsgd._kernels.kernel import (CHECK, LANES, _ACT, _BAD, _ETA, _FMAX, _FX, _HI, _INLINE, _JIT,
-                                    _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, SEED_STATE,
+                                    _K, _LO, _NROWS, _ST, _TMP, FUSED_SAMPLERS, GENERIC,
+                                    SEED_STATE,
                                     SPECIALISED_1D, SPECIALISED_ND, block_rows, clamp,
                                     clip_factor,
                                     doublewell_grad0, draw_compound, draw_gaussian,
@@ -236,7 +237,7 @@ step_1d = _step_1d_fused if FUSED else _step_1d_absent
 ONE_D_ONLY = FAMILY_1D or (LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS) in SPECIALISED_1D
 # the generic module drives parts (parts.py): its step and observer call them through
 # pointers, so it compiles none of the phases itself
-_PARTS = PART == P.NONE and (LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS) == (C.DYN,) * 10
+_PARTS = PART == P.NONE and (LAND, NOISE, T0, T1, T2, T3, T4, T5, STOP, OBS) == GENERIC
 _ON_MULTI = not ONE_D_ONLY and not _PARTS
 assert FUSED or not ONE_D_ONLY
 
@@ -1198,11 +1199,30 @@ def load_lane(S, F, j, i, d, gidx, seed, x0, lo, hi, n_steps, obs, obs_p, OB):
     F[(R + _ETA) * L + j] = np.nan
     for q in range(R + _NROWS, OB):  # transforms' state
         F[q * L + j] = 0.0
+    _observer_reset(F, j, OB, obs, obs_p)
+
+
+@nb.njit(**DISPATCH)
+def _observer_reset(F, j, OB, obs, obs_p):
+    """The observer's rows of lane j, just (re)loaded: load_lane's, and the observer
+    part's when the generic kernel (re)loads a lane."""
     if _ON_OCCUPANCY and obs == C.OBS_OCCUPANCY:
         _occupancy_reset(F, j, OB, obs_p)
     elif _ON_CHECKPOINT and obs == C.OBS_CHECKPOINT:
         # next checkpoint to record; step 0 (if requested) is filled in Python from x0
         F[OB * L + j] = 1.0 if obs_p[3] == 0.0 else 0.0
+
+
+@nb.njit(**DISPATCH)
+def _observer_step(F, R, OB, d, ids, obs, obs_p, land, land_p, out_rec, gbuf):
+    """The observer's pass after a step: the kernel's, and the generic kernel's observer
+    part."""
+    if _ON_OCCUPANCY and obs == C.OBS_OCCUPANCY:
+        _occupancy_step(F, R, OB, obs_p)
+    elif _ON_RECORD and obs == C.OBS_RECORD:
+        _record_step(F, R, d, ids, obs_p, out_rec)
+    elif _ON_CHECKPOINT and obs == C.OBS_CHECKPOINT:
+        _checkpoint_step(F, R, OB, d, ids, obs_p, land, land_p, out_rec, gbuf)
 
 
 @nb.njit(**ENTRY)
@@ -1303,12 +1323,7 @@ def kernel(x0, gidx, lo, hi, codes, land_p, noise_p, opt_p, seed, n_steps, diver
             elif _ON_MULTI:
                 step_multi(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps,
                            diverge_at, sel, gbuf)
-            if _ON_OCCUPANCY and obs == C.OBS_OCCUPANCY:
-                _occupancy_step(F, R, OB, obs_p)
-            elif _ON_RECORD and obs == C.OBS_RECORD:
-                _record_step(F, R, d, ids, obs_p, out_rec)
-            elif _ON_CHECKPOINT and obs == C.OBS_CHECKPOINT:
-                _checkpoint_step(F, R, OB, d, ids, obs_p, land, land_p, out_rec, gbuf)
+            _observer_step(F, R, OB, d, ids, obs, obs_p, land, land_p, out_rec, gbuf)
 
 
 # ----------------------------------------------------------------------------------
@@ -1458,18 +1473,9 @@ if PART != P.NONE:
             R = 3 * d
             OB = R + _NROWS + np.int64(optp[0])
             obs_p = nb.carray(obsp, nobs)
-            if slot >= 0:  # a lane (re)loaded by the driver: as load_lane
-                if _ON_OCCUPANCY:
-                    _occupancy_reset(F, slot, OB, obs_p)
-                elif _ON_CHECKPOINT:
-                    # next checkpoint to record; step 0 (if requested) is filled in Python
-                    F[OB * L + slot] = 1.0 if obs_p[3] == 0.0 else 0.0
-            elif _ON_OCCUPANCY:
-                _occupancy_step(F, R, OB, obs_p)
-            elif _ON_RECORD:
-                _record_step(F, R, d, nb.carray(idsp, nids), obs_p,
-                             nb.carray(recp, (r0, r1, r2)))
-            elif _ON_CHECKPOINT:
-                _checkpoint_step(F, R, OB, d, nb.carray(idsp, nids), obs_p, LAND,
-                                 nb.carray(landp, nland), nb.carray(recp, (r0, r1, r2)),
-                                 nb.carray(gbufp, ngbuf))
+            if slot >= 0:  # a lane (re)loaded by the driver
+                _observer_reset(F, slot, OB, OBS, obs_p)
+            else:
+                _observer_step(F, R, OB, d, nb.carray(idsp, nids), OBS, obs_p, LAND,
+                               nb.carray(landp, nland), nb.carray(recp, (r0, r1, r2)),
+                               nb.carray(gbufp, ngbuf))
