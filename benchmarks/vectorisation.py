@@ -11,7 +11,7 @@ other configuration runs on the generic kernel, which calls one *part* per phase
 of its own for each component, see simsgd/_kernels/parts.py), and each part runs one
 lane-loop function: the noise law's (``_lanes_draw_<law>``), the gradient's
 (``_grad_lanes``; for the stochastic finite sums ``_batch_lanes``, whose lane loops draw the
-batch and add up its gathered components), each transform's (``_transform_lanes`` of that
+batch and add up its gathered components), each transform's (``_t_<transform>`` of that
 transform's part, listed by chain slot) and the update's (``_update_1d`` in 1-D, else
 ``_update_nd``).
 A row is vectorised when every inspected function has packed vector loops (a phase
@@ -168,6 +168,14 @@ def inspect(dispatcher):
                 n_signatures=len(dispatcher.signatures))
 
 
+# each transform's lane-loop function in template.py (template._transform_lanes)
+_T_LANES = {C.T_SCALE: "_t_scale", C.T_CLIP_COORD: "_t_clip_coord",
+            C.T_CLIP_NORM: "_t_clip_norm", C.T_NORMALIZE: "_t_normalize", C.T_SIGN: "_t_sign",
+            C.T_MOMENTUM: "_t_momentum", C.T_SCHEDULE: "_t_schedule",
+            C.T_ADAGRAD_NORM: "_t_adagrad_norm", C.T_NORM_RATIO: "_t_norm_ratio",
+            C.T_SECANT: "_t_secant_bb", C.T_BB: "_t_secant_bb"}
+
+
 def generic_functions(land, noise, opt, x0, stop, dim):
     """``{label: ((part key, module globals), function name)}``: the lane-loop function of
     each part the generic kernel calls for this configuration (kernel.part_keys)."""
@@ -189,7 +197,9 @@ def generic_functions(land, noise, opt, x0, stop, dim):
                                                       C.LAND_FINITE_WELLS) else "_grad_lanes"
             fns[name] = (where, name)
         elif part == P.TRANSFORM and structure[2] != C.T_POLYAK:
-            fns[f"_transform_lanes[slot {index - P.P_SLOT0}]"] = (where, "_transform_lanes")
+            kind = structure[2]
+            name = "_t_clip_coord" if kind == C.T_CLIP_NORM and dim == 1 else _T_LANES[kind]
+            fns[f"{name}[slot {index - P.P_SLOT0}]"] = (where, name)
         elif part == P.UPDATE:
             name = "_update_1d" if dim == 1 else "_update_nd"
             fns[name] = (where, name)

@@ -17,9 +17,10 @@ for its one component, so the lane loops stay branch-free. Two kinds of function
 phase:
 
 * *dispatchers* (``step_nd``, ``phase_noise``, ``phase_grad``, ``phase_transforms``,
-  ``_apply_slot``, ``phase_update``), inlined into their caller (see ``DISPATCH``);
+  ``_apply_slot``, ``_transform_lanes``, ``phase_update``), inlined into their caller (see
+  ``DISPATCH``);
 * *lane-loop functions* (``_lanes_draw_<law>``, ``_grad_lanes``, ``_batch_lanes``,
-  ``_combine_lanes``, ``_transform_lanes``, ``_update_1d``/``_update_nd``). They call no
+  ``_combine_lanes``, ``_t_<transform>``, ``_update_1d``/``_update_nd``). They call no
   jitted function except leaf helpers, which LLVM inlines, so they carry no refcount
   operations. They are written so that LLVM vectorises their loops even when the
   dimension is known only at run time (see the note above the phases).
@@ -196,7 +197,7 @@ def _step_1d_fused(S, F, codes, land_p, noise_p, opt_p, n_steps, diverge_at, sel
             gr = quadratic_grad(qa, qm, x) if quad else doublewell_grad0(x)
         g = gr + xi
         if _MOM0:
-            # as _transform_lanes' T_MOMENTUM (every lane, live or not, as there)
+            # as _t_momentum (every lane, live or not, as there)
             mo = o0 * F[MROW * L + j] + g
             F[MROW * L + j] = mo
             v = g + o0 * mo if nesterov else mo
@@ -242,8 +243,8 @@ _ON_MULTI = not ONE_D_ONLY and not _PARTS
 assert FUSED or not ONE_D_ONLY
 
 # Which components this module can meet, indexed by code: every one in the generic module,
-# only its own in a specialised one. The lane-loop functions (_grad_lanes,
-# _transform_lanes) take the component as a run-time argument and test these
+# only its own in a specialised one. _grad_lanes and the dispatcher _transform_lanes
+# take the component as a run-time argument and test these
 # compile-time constants first, so that LLVM drops the other components' loops at once
 # in a specialised module instead of optimising them (compile time).
 _LAND_ON = tuple(LAND == C.DYN or LAND == k for k in range(C.LAND_USER + 1))
@@ -737,119 +738,215 @@ def _schedule_lanes(F, d, opt_p, p0, p1, p2, p3, nl):
         F[(R + _FX) * L + j] = eta
 
 
-@nb.njit(**INNER)
+@nb.njit(**DISPATCH)
 def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3, nl):
-    """One transform of the chain (any but Polyak's) on the v rows: its lane loops.
+    """One transform of the chain (any but Polyak's) on the v rows: a call to its lane loops.
 
-    A leaf on purpose: it calls no jitted function (the helpers are inlined), so numba
-    drops its refcount operations (see DISPATCH). ``st`` is the transform's first state
-    row; ``nl`` the lane count L read at run time (see the note above the phases).
+    Each transform's lane loops are a function of their own (``_t_<name>``, a leaf: it
+    calls no jitted function, so numba drops its refcount operations, see DISPATCH);
+    ``st`` is the transform's first state row and ``nl`` the lane count L read at run time
+    (see the note above the phases). One function per transform, not one function with a
+    branch each: numba translates and processes a function's whole bytecode before it
+    prunes the branches its structure cannot reach, so a transform part (parts.py) paid
+    for every transform's loops (0.12 s of a scale part's 0.28 s cold compile).
     """
-    d = max(d, 1)  # provably non-negative row offsets: see the note above the phases
+    if _ON_SCALE and kind == C.T_SCALE:
+        _t_scale(F, d, st, opt_p, p0, p1, p2, p3, nl)
+    elif ((_ON_CLIP_COORD or _ON_CLIP_NORM)
+          and (kind == C.T_CLIP_COORD or (kind == C.T_CLIP_NORM and d == 1))):
+        _t_clip_coord(F, d, st, opt_p, p0, p1, p2, p3, nl)
+    elif _ON_CLIP_NORM and kind == C.T_CLIP_NORM:
+        _t_clip_norm(F, d, st, opt_p, p0, p1, p2, p3, nl)
+    elif _ON_NORMALIZE and kind == C.T_NORMALIZE:
+        _t_normalize(F, d, st, opt_p, p0, p1, p2, p3, nl)
+    elif _ON_SIGN and kind == C.T_SIGN:
+        _t_sign(F, d, st, opt_p, p0, p1, p2, p3, nl)
+    elif _ON_MOMENTUM and kind == C.T_MOMENTUM:
+        _t_momentum(F, d, st, opt_p, p0, p1, p2, p3, nl)
+    elif _ON_SCHEDULE and kind == C.T_SCHEDULE:
+        _t_schedule(F, d, st, opt_p, p0, p1, p2, p3, nl)
+    elif _ON_ADAGRAD_NORM and kind == C.T_ADAGRAD_NORM:
+        _t_adagrad_norm(F, d, st, opt_p, p0, p1, p2, p3, nl)
+    elif _ON_NORM_RATIO and kind == C.T_NORM_RATIO:
+        _t_norm_ratio(F, d, st, opt_p, p0, p1, p2, p3, nl)
+    elif _ON_SECANT_BB:  # kind is C.T_SECANT or C.T_BB
+        _t_secant_bb(F, d, kind == C.T_SECANT, st, opt_p, p0, p1, p2, p3, nl)
+
+
+# The transforms' lane loops, one function each (see _transform_lanes). Each starts with
+# the same two lines, provably non-negative row offsets (see the note above the phases),
+# and ends with one exit for the arrays' references (see _grad_lanes).
+@nb.njit(**INNER)
+def _t_scale(F, d, st, opt_p, p0, p1, p2, p3, nl):
+    """v <- -eta v, a flat loop over the d * L entries of the v rows."""
+    d = max(d, 1)
+    R = 3 * d
+    for q in range(d * L):
+        F[d * L + q] = -p0 * F[d * L + q]
+    for j in range(nl):
+        F[(R + _ETA) * L + j] = p0
+    return len(F) + len(opt_p)
+
+
+@nb.njit(**INNER)
+def _t_clip_coord(F, d, st, opt_p, p0, p1, p2, p3, nl):
+    """Coordinate-wise clip (and the norm clip in 1-D, the same clamp)."""
+    d = max(d, 1)
+    for q in range(d * L):
+        F[d * L + q] = clamp(F[d * L + q], -p0, p0)
+    return len(F) + len(opt_p)
+
+
+@nb.njit(**INNER)
+def _t_clip_norm(F, d, st, opt_p, p0, p1, p2, p3, nl):
+    """v <- v min(1, c / ||v||) in d >= 2."""
+    d = max(d, 1)
+    R = 3 * d
+    _norm2_into(F, R + _TMP, d, d, nl)
+    for j in range(nl):
+        F[(R + _TMP) * L + j] = clip_factor(F[(R + _TMP) * L + j], p0)
+    for c in range(d):
+        for j in range(nl):
+            F[(d + c) * L + j] *= F[(R + _TMP) * L + j]
+    return len(F) + len(opt_p)
+
+
+@nb.njit(**INNER)
+def _t_normalize(F, d, st, opt_p, p0, p1, p2, p3, nl):
+    """v <- v / (||v|| + eps); an overflowed norm gives NaN (DIVERGED)."""
+    d = max(d, 1)
+    R = 3 * d
+    _norm2_into(F, R + _TMP, d, d, nl)
+    for c in range(d):
+        for j in range(nl):
+            n2 = F[(R + _TMP) * L + j]
+            v = F[(d + c) * L + j]
+            u = v / (math.sqrt(n2) + p0) if n2 > 0.0 else 0.0
+            F[(d + c) * L + j] = u if n2 <= _FMAX else np.nan
+    return len(F) + len(opt_p)
+
+
+@nb.njit(**INNER)
+def _t_sign(F, d, st, opt_p, p0, p1, p2, p3, nl):
+    """v <- sign(v), coordinate-wise."""
+    d = max(d, 1)
+    for q in range(d * L):
+        v = F[d * L + q]
+        F[d * L + q] = 1.0 if v > 0.0 else (-1.0 if v < 0.0 else 0.0)
+    return len(F) + len(opt_p)
+
+
+@nb.njit(**INNER)
+def _t_momentum(F, d, st, opt_p, p0, p1, p2, p3, nl):
+    """Heavy ball m <- beta m + v, v <- m (Nesterov, p1 != 0: v <- v + beta m)."""
+    d = max(d, 1)
+    st = max(st, 0)
+    # the d state rows (m) are contiguous from st, like the d v rows from d
+    for q in range(d * L):
+        m = p0 * F[st * L + q] + F[d * L + q]
+        F[st * L + q] = m
+        F[d * L + q] = F[d * L + q] + p0 * m if p1 != 0.0 else m
+    return len(F) + len(opt_p)
+
+
+@nb.njit(**INNER)
+def _t_schedule(F, d, st, opt_p, p0, p1, p2, p3, nl):
+    """v <- -eta_k v for a learning-rate schedule."""
+    d = max(d, 1)
+    R = 3 * d
+    _schedule_lanes(F, d, opt_p, p0, p1, p2, p3, nl)
+    _scale_by_row(F, d, R + _FX, nl)
+    return len(F) + len(opt_p)
+
+
+@nb.njit(**INNER)
+def _t_adagrad_norm(F, d, st, opt_p, p0, p1, p2, p3, nl):
+    """AdaGrad-Norm: b^2 <- b^2 + min(||g||^2, clip^2), v <- -(eta / b) v."""
+    d = max(d, 1)
     st = max(st, 0)
     R = 3 * d
     G = 2 * d
-    # element-wise transforms: flat loops over the d * L entries of the v rows
-    if _ON_SCALE and kind == C.T_SCALE:
-        for q in range(d * L):
-            F[d * L + q] = -p0 * F[d * L + q]
+    _norm2_into(F, R + _TMP, G, d, nl)
+    for j in range(nl):
+        first = F[(R + _K) * L + j] == 0.0
+        n2 = F[(R + _TMP) * L + j]
+        # clip = p2 (inf: plain AdaGrad-Norm); an overflowed n2 passes unclipped
+        n2 = min(n2, p2 * p2) if n2 <= _FMAX else n2
+        b2 = (p1 * p1 if first else F[st * L + j]) + n2
+        F[st * L + j] = b2
+        F[(R + _FX) * L + j] = p0 / math.sqrt(b2) if b2 <= _FMAX else np.nan
+    _scale_by_row(F, d, R + _FX, nl)
+    return len(F) + len(opt_p)
+
+
+@nb.njit(**INNER)
+def _t_norm_ratio(F, d, st, opt_p, p0, p1, p2, p3, nl):
+    """eta_k = eta_{k-1} ||g_{k-1}|| / ||g_k|| (Yang's rate), v <- -eta_k v."""
+    d = max(d, 1)
+    st = max(st, 0)
+    R = 3 * d
+    G = 2 * d
+    _norm2_into(F, R + _TMP, G, d, nl)
+    for j in range(nl):
+        gn = math.sqrt(F[(R + _TMP) * L + j])
+        prev = F[st * L + j]
+        gprev = F[(st + 1) * L + j]
+        if F[(R + _K) * L + j] == 0.0:
+            eta = p0
+        elif gn > 0.0 and gprev > 0.0:
+            eta = prev * gprev / gn
+        else:
+            eta = prev
+        eta = eta if gn <= _FMAX else np.nan  # an overflowed norm: DIVERGED
+        F[st * L + j] = eta
+        # the reference norm is the last non-zero one: a zero gradient neither
+        # resets eta to 0 at the next step nor is remembered (stuck-at-zero fix)
+        F[(st + 1) * L + j] = gn if gn > 0.0 else gprev
+        F[(R + _FX) * L + j] = eta
+    _scale_by_row(F, d, R + _FX, nl)
+    return len(F) + len(opt_p)
+
+
+@nb.njit(**INNER)
+def _t_secant_bb(F, d, secant, st, opt_p, p0, p1, p2, p3, nl):
+    """The secant rate ||s|| / ||y|| (``secant``) or Barzilai-Borwein's <s, s> / <s, y>,
+    with s = x - x_prev and y = g - g_prev; v <- -eta v."""
+    d = max(d, 1)
+    st = max(st, 0)
+    R = 3 * d
+    G = 2 * d
+    # state x_prev (d rows), g_prev (d rows), eta
+    for j in range(nl):
+        F[(R + _TMP) * L + j] = 0.0  # ||s||^2
+        F[(R + _BAD) * L + j] = 0.0  # ||y||^2 (secant) or <s, y> (BB); free here
+    for c in range(d):
         for j in range(nl):
-            F[(R + _ETA) * L + j] = p0
-    elif ((_ON_CLIP_COORD or _ON_CLIP_NORM)
-          and (kind == C.T_CLIP_COORD or (kind == C.T_CLIP_NORM and d == 1))):
-        for q in range(d * L):
-            F[d * L + q] = clamp(F[d * L + q], -p0, p0)
-    elif _ON_CLIP_NORM and kind == C.T_CLIP_NORM:
-        _norm2_into(F, R + _TMP, d, d, nl)
+            s = F[c * L + j] - F[(st + c) * L + j]
+            y = F[(G + c) * L + j] - F[(st + d + c) * L + j]
+            F[(R + _TMP) * L + j] += s * s
+            F[(R + _BAD) * L + j] += y * y if secant else s * y
+    for j in range(nl):
+        prev = F[(st + 2 * d) * L + j]
+        s2 = F[(R + _TMP) * L + j]
+        q = F[(R + _BAD) * L + j]
+        if secant:
+            cand = math.sqrt(s2) / math.sqrt(q) if q > 0.0 else np.inf
+        else:
+            cand = s2 / q if q > 0.0 else np.inf
+        if F[(R + _K) * L + j] == 0.0:
+            eta = p0
+        elif math.isfinite(cand):
+            eta = cand
+        else:
+            eta = prev
+        F[(st + 2 * d) * L + j] = eta
+        F[(R + _FX) * L + j] = eta
+    for c in range(d):
         for j in range(nl):
-            F[(R + _TMP) * L + j] = clip_factor(F[(R + _TMP) * L + j], p0)
-        for c in range(d):
-            for j in range(nl):
-                F[(d + c) * L + j] *= F[(R + _TMP) * L + j]
-    elif _ON_NORMALIZE and kind == C.T_NORMALIZE:
-        _norm2_into(F, R + _TMP, d, d, nl)
-        for c in range(d):
-            for j in range(nl):
-                n2 = F[(R + _TMP) * L + j]
-                v = F[(d + c) * L + j]
-                u = v / (math.sqrt(n2) + p0) if n2 > 0.0 else 0.0
-                F[(d + c) * L + j] = u if n2 <= _FMAX else np.nan
-    elif _ON_SIGN and kind == C.T_SIGN:
-        for q in range(d * L):
-            v = F[d * L + q]
-            F[d * L + q] = 1.0 if v > 0.0 else (-1.0 if v < 0.0 else 0.0)
-    elif _ON_MOMENTUM and kind == C.T_MOMENTUM:
-        # the d state rows (m) are contiguous from st, like the d v rows from d
-        for q in range(d * L):
-            m = p0 * F[st * L + q] + F[d * L + q]
-            F[st * L + q] = m
-            F[d * L + q] = F[d * L + q] + p0 * m if p1 != 0.0 else m
-    elif _ON_SCHEDULE and kind == C.T_SCHEDULE:
-        _schedule_lanes(F, d, opt_p, p0, p1, p2, p3, nl)
-        _scale_by_row(F, d, R + _FX, nl)
-    elif _ON_ADAGRAD_NORM and kind == C.T_ADAGRAD_NORM:
-        _norm2_into(F, R + _TMP, G, d, nl)
-        for j in range(nl):
-            first = F[(R + _K) * L + j] == 0.0
-            n2 = F[(R + _TMP) * L + j]
-            # clip = p2 (inf: plain AdaGrad-Norm); an overflowed n2 passes unclipped
-            n2 = min(n2, p2 * p2) if n2 <= _FMAX else n2
-            b2 = (p1 * p1 if first else F[st * L + j]) + n2
-            F[st * L + j] = b2
-            F[(R + _FX) * L + j] = p0 / math.sqrt(b2) if b2 <= _FMAX else np.nan
-        _scale_by_row(F, d, R + _FX, nl)
-    elif _ON_NORM_RATIO and kind == C.T_NORM_RATIO:
-        _norm2_into(F, R + _TMP, G, d, nl)
-        for j in range(nl):
-            gn = math.sqrt(F[(R + _TMP) * L + j])
-            prev = F[st * L + j]
-            gprev = F[(st + 1) * L + j]
-            if F[(R + _K) * L + j] == 0.0:
-                eta = p0
-            elif gn > 0.0 and gprev > 0.0:
-                eta = prev * gprev / gn
-            else:
-                eta = prev
-            eta = eta if gn <= _FMAX else np.nan  # an overflowed norm: DIVERGED
-            F[st * L + j] = eta
-            # the reference norm is the last non-zero one: a zero gradient neither
-            # resets eta to 0 at the next step nor is remembered (stuck-at-zero fix)
-            F[(st + 1) * L + j] = gn if gn > 0.0 else gprev
-            F[(R + _FX) * L + j] = eta
-        _scale_by_row(F, d, R + _FX, nl)
-    elif _ON_SECANT_BB:  # kind is C.T_SECANT or C.T_BB:
-        # state x_prev (d rows), g_prev (d rows), eta
-        for j in range(nl):
-            F[(R + _TMP) * L + j] = 0.0  # ||s||^2
-            F[(R + _BAD) * L + j] = 0.0  # ||y||^2 (secant) or <s, y> (BB); free here
-        for c in range(d):
-            for j in range(nl):
-                s = F[c * L + j] - F[(st + c) * L + j]
-                y = F[(G + c) * L + j] - F[(st + d + c) * L + j]
-                F[(R + _TMP) * L + j] += s * s
-                F[(R + _BAD) * L + j] += y * y if kind == C.T_SECANT else s * y
-        for j in range(nl):
-            prev = F[(st + 2 * d) * L + j]
-            s2 = F[(R + _TMP) * L + j]
-            q = F[(R + _BAD) * L + j]
-            if kind == C.T_SECANT:
-                cand = math.sqrt(s2) / math.sqrt(q) if q > 0.0 else np.inf
-            else:
-                cand = s2 / q if q > 0.0 else np.inf
-            if F[(R + _K) * L + j] == 0.0:
-                eta = p0
-            elif math.isfinite(cand):
-                eta = cand
-            else:
-                eta = prev
-            F[(st + 2 * d) * L + j] = eta
-            F[(R + _FX) * L + j] = eta
-        for c in range(d):
-            for j in range(nl):
-                F[(st + c) * L + j] = F[c * L + j]
-                F[(st + d + c) * L + j] = F[(G + c) * L + j]
-        _scale_by_row(F, d, R + _FX, nl)
-    return len(F) + len(opt_p)  # one exit for the arrays' references: see _grad_lanes
+            F[(st + c) * L + j] = F[c * L + j]
+            F[(st + d + c) * L + j] = F[(G + c) * L + j]
+    _scale_by_row(F, d, R + _FX, nl)
+    return len(F) + len(opt_p)
 
 
 @nb.njit(**INNER)
