@@ -16,6 +16,11 @@ Each measurement runs in a fresh Python process, so nothing is shared with this 
   (``compile_after_numba_init_s``): the cost of the variant itself, as a second variant
   compiled in one session pays it.
 
+A cold generic run may hand some of its parts to a build worker, a second process
+(simsgd/_kernels/build.py): ``worker_parts`` counts them, ``worker_cpu_s`` is that
+process's CPU time, ``cold_cpu_s`` this one's (import included), and
+``cold_compile_one_process_s`` the same cold compile with ``SIMSGD_BUILD_WORKER=0``.
+
     python benchmarks/startup.py             # ~3-5 min on 2 cores (cold compiles)
     python benchmarks/startup.py --no-cold   # cached start only (~10 s)
 
@@ -92,8 +97,12 @@ if os.environ.get("SIMSGD_BENCH_INIT_NUMBA"):  # numba's one-time set-up, before
     t2 = time.perf_counter()
 res = CALL
 t3 = time.perf_counter()
+from simsgd._kernels import build
+cpu = os.times()
 print("STARTUP " + json.dumps(dict(import_s=t1 - t0, first_simulate_s=t3 - t2,
       total_s=t3 - t0, compile_s=float(res.provenance["compile_seconds"]), numba_init_s=numba_init,
+      cpu_s=cpu.user + cpu.system, worker_cpu_s=cpu.children_user + cpu.children_system,
+      worker_parts=len(build.LAST.get("there", [])), worker_status=build.LAST.get("worker"),
       structure=str(res.provenance.get("structure")), heavy_modules_after_import=heavy)))
 """
 
@@ -142,10 +151,20 @@ def main(argv=None):
                 line = dict(measure="compile", variant=name, structure=cold["structure"],
                             cold_compile_s=round(cold["compile_s"], 3),
                             cold_total_s=round(cold["total_s"], 3),
+                            cold_cpu_s=round(cold["cpu_s"], 3),
+                            worker_parts=cold["worker_parts"],
+                            worker_cpu_s=round(cold["worker_cpu_s"], 3),
                             numba_init_s=round(after_init["numba_init_s"], 3),
                             compile_after_numba_init_s=round(after_init["compile_s"], 3),
                             cached_load_s=round(warm["compile_s"], 3),
                             cached_total_s=round(warm["total_s"], 3))
+                if cold["worker_parts"]:
+                    # the same cold compile in one process (no build worker)
+                    alone = child(call, dict(env, SIMSGD_BUILD_WORKER="0",
+                                             SIMSGD_CACHE_DIR=os.path.join(tmp, name, "k3"),
+                                             NUMBA_CACHE_DIR=os.path.join(tmp, name, "n3")))
+                    line.update(cold_compile_one_process_s=round(alone["compile_s"], 3),
+                                cold_cpu_one_process_s=round(alone["cpu_s"], 3))
                 lines.append(line)
                 print(json.dumps(line), flush=True)
     summary = dict(summary="startup", load_average_start_end=[load_start, load_average()])

@@ -1,5 +1,6 @@
-"""The generic kernel's parts (simsgd/_kernels/parts.py): which a run calls, and that a run
-compiles only its own.
+"""The generic kernel's parts (simsgd/_kernels/parts.py): which a run calls, that a run
+compiles only its own, and that a build worker (simsgd/_kernels/build.py) compiling some of
+them in another process changes no value.
 
 The values the parts compute are checked elsewhere: every reference-equality test that
 forces the generic kernel (``_force_generic``) compares them with the specialised kernels
@@ -46,28 +47,88 @@ def test_part_keys_name_one_part_per_phase_and_component():
 
 
 RUN = r"""
-import json
+import hashlib, json, subprocess, sys
 import simsgd as sg
+from simsgd._kernels import build as B
 from simsgd._kernels import kernel as K
+if sys.argv[1] == "failing-worker":  # a worker that exits at once, having compiled nothing
+    B._spawn = lambda keys: subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"],
+                                             stderr=subprocess.PIPE, text=True)
 L, N, O = sg.landscapes, sg.noise, sg.optimizers
 res = sg.simulate(L.Quadratic([1.0, 2.0]), N.Gaussian(1.0), O.sgdm(0.1, 0.9), x0=[0.0, 0.0],
                   n_paths=64, n_steps=50, progress=False)
+digest = hashlib.sha256(res.x.tobytes() + res.exit_step.tobytes() + res.status.tobytes())
 print(json.dumps(dict(structure=list(res.provenance["structure"]),
-                      parts=sorted(repr(k) for k in K.loaded_parts()))))
+                      parts=sorted(repr(k) for k in K.loaded_parts()),
+                      build={k: repr(v) for k, v in B.LAST.items()},
+                      values=digest.hexdigest())))
 """
 
 
-def test_a_generic_run_compiles_only_its_own_parts(tmp_path):
-    env = dict(os.environ, SIMSGD_CACHE_DIR=str(tmp_path))
-    out = subprocess.run([sys.executable, "-c", RUN], env=env, capture_output=True, text=True,
-                         timeout=600)
+def _cold_run(tmp_path, mode, **env):
+    env = dict(os.environ, SIMSGD_CACHE_DIR=str(tmp_path / mode), **env)
+    out = subprocess.run([sys.executable, "-c", RUN, mode], env=env, capture_output=True,
+                         text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
-    got = json.loads(out.stdout.strip().splitlines()[-1])
-    assert tuple(got["structure"]) == K.GENERIC
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def cold_runs(tmp_path_factory):
+    """The same generic run, cold (a fresh cache each), with a build worker, without one,
+    and with a worker that fails."""
+    tmp = tmp_path_factory.mktemp("cold")
+    return dict(worker=_cold_run(tmp, "worker", SIMSGD_BUILD_WORKER="1"),
+                alone=_cold_run(tmp, "alone", SIMSGD_BUILD_WORKER="0"),
+                failing=_cold_run(tmp, "failing-worker", SIMSGD_BUILD_WORKER="1"))
+
+
+def test_a_generic_run_compiles_only_its_own_parts(cold_runs):
     # Gaussian noise, the quadratic's gradient, momentum and scale, the d >= 2 update
     codes = _codes(C.LAND_QUADRATIC, C.NOISE_GAUSSIAN, (C.T_MOMENTUM, C.T_SCALE))
     want = sorted(repr(k[1:]) for k in K.part_keys(codes, False, 2))
-    assert got["parts"] == want and len(want) == 5
+    assert len(want) == 5
+    for got in cold_runs.values():
+        assert tuple(got["structure"]) == K.GENERIC
+        assert got["parts"] == want
+
+
+def test_a_build_worker_compiles_some_parts_and_changes_no_value(cold_runs):
+    worker, alone, failing = cold_runs["worker"], cold_runs["alone"], cold_runs["failing"]
+    # the test machine has at least 2 CPUs (CI: 2 cores), so a cold run with 5 cold parts
+    # starts a worker, which exits 0 having compiled its share (loaded here from the disk)
+    assert worker["build"]["worker"] == "0"
+    assert worker["build"]["there"] != "[]" and worker["build"]["here"] != "[]"
+    assert alone["build"]["worker"] == "None" and alone["build"]["there"] == "[]"
+    # a failed worker costs time only: this process compiles its parts
+    assert failing["build"]["worker"] == "3"
+    # bit-identical results whichever process compiled which part
+    assert worker["values"] == alone["values"] == failing["values"]
+
+
+def test_split_gives_every_cold_part_to_one_side():
+    from simsgd._kernels import build as B
+
+    codes = _codes(C.LAND_COSH, C.NOISE_PARETO, (C.T_BB,), C.STOP_NONE, C.OBS_CHECKPOINT)
+    keys = [k[1:] for k in K.part_keys(codes, radial=True, dim=3)]
+    for driver_cold in (True, False):
+        here, there = B.split(keys, driver_cold)
+        assert sorted(here + there) == sorted(keys)
+        # the largest part (radial noise) goes to the side with less work: the worker
+        # when this process compiles the driver first, this process when the driver is
+        # loaded already
+        biggest = next(k for k in keys if k[0] == P.NOISE)
+        assert (biggest in there) == driver_cold
+
+
+def test_build_worker_setting_is_checked(monkeypatch):
+    from simsgd._kernels import build as B
+
+    monkeypatch.setenv("SIMSGD_BUILD_WORKER", "yes")
+    with pytest.raises(ValueError, match="SIMSGD_BUILD_WORKER must be 0"):
+        B.enabled()
+    monkeypatch.setenv("SIMSGD_BUILD_WORKER", "0")
+    assert not B.enabled()
 
 
 def test_call_part_refuses_arrays_of_another_layout():

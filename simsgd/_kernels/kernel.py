@@ -609,22 +609,30 @@ def module_name(structure, src, part=(P.NONE, 0)):
     return name + "_" + digest
 
 
-def _load_module(structure, user=None, part=(P.NONE, 0)):
-    src = _module_source(structure, user is not None, part)
+def _module_file(structure, user=False, part=(P.NONE, 0)):
+    """``(name, path, written)``: the generated module's name and file, which this call
+    writes unless it exists (``written``: whether it did)."""
+    src = _module_source(structure, user, part)
     name = module_name(structure, src, part)
     path = os.path.join(cache_dir(), name + ".py")
     # write once: an unchanged file keeps its mtime, which numba's cache keys on;
     # write atomically so concurrent processes never import a half-written file
-    if not os.path.exists(path):
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(src)
-            os.replace(tmp, path)
-        except BaseException:  # Ctrl-C included: leave no temporary file behind
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+    if os.path.exists(path):
+        return name, path, False
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(src)
+        os.replace(tmp, path)
+    except BaseException:  # Ctrl-C included: leave no temporary file behind
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return name, path, True
+
+
+def _load_module(structure, user=None, part=(P.NONE, 0)):
+    name, path, _ = _module_file(structure, user is not None, part)
     if user is not None:
         name += f"_user{len(_USER)}"
     spec = importlib.util.spec_from_file_location(name, path)
@@ -686,12 +694,18 @@ def part_addresses(codes, radial, dim):
     those not in the disk cache: call it inside :func:`compiling`."""
     addr = np.zeros(P.N_PARTS, dtype=np.int64)
     for index, part, arg, structure in part_keys(codes, radial, dim):
-        fn = _PART_FNS.get((part, arg, structure))
-        if fn is None:
-            fn = _PART_FNS[(part, arg, structure)] = _load_module(structure,
-                                                                  part=(part, arg)).part
-        addr[index] = fn.address
+        addr[index] = load_part(part, arg, structure).address
     return addr
+
+
+def load_part(part, arg, structure):
+    """The part ``(part, arg, structure)`` (a key of :func:`part_keys` without its index),
+    loaded once per process: compiled, or loaded from the disk cache. Call it inside
+    :func:`compiling`."""
+    fn = _PART_FNS.get((part, arg, structure))
+    if fn is None:
+        fn = _PART_FNS[(part, arg, structure)] = _load_module(structure, part=(part, arg)).part
+    return fn
 
 
 def loaded_parts():

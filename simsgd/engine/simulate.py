@@ -12,9 +12,11 @@ import numpy as np
 
 from .. import _validate as V
 from .._kernels import codes as C
+from .._kernels import parts as P
+from .._kernels.build import PartBuild
 from .._kernels.kernel import (_FMAX, FAMILIES, GENERIC, _aligned_empty, cache_dir,
-                               choose_structure, compiling, get_kernel, part_addresses,
-                               parts_loaded, user_kernel, workspace)
+                               choose_structure, compiling, get_kernel, parts_loaded,
+                               user_kernel, workspace)
 from ..events import BasinOccupancy, Checkpoints, Exit, ExitBall, ExitBasin, RecordPaths
 from ..landscapes import Landscape
 from ..noise import NoiseModel
@@ -352,10 +354,14 @@ def _run(plan, progress):
     notice = notice_wanted(progress) and (not kern.signatures
                                           or (generic and not parts_loaded(*part_args)))
     with compiling(), slow_notice(notice, _compile_message(plan) if notice else ""):
-        # the generic kernel calls the parts of this run's components (kernel.part_keys)
-        parts = part_addresses(*part_args) if generic else np.zeros(1, dtype=np.int64)
-        # compiles (or loads from the disk cache); runs no path (end = 0)
-        _call(kern, plan, args, outs, np.zeros(1, dtype=np.int64), 0, parts)
+        # the generic kernel calls the parts of this run's components (kernel.part_keys);
+        # a worker process may compile some of them meanwhile (_kernels/build.py)
+        build = PartBuild(*part_args, kern) if generic else None
+        # compiles (or loads from the disk cache); runs no path (end = 0) and, every
+        # address 0, calls no part
+        none = np.zeros(P.N_PARTS if generic else 1, dtype=np.int64)
+        _call(kern, plan, args, outs, np.zeros(1, dtype=np.int64), 0, none)
+        parts = build.addresses() if generic else none
     compile_s = time.perf_counter() - t_compile
 
     # one kernel call per thread, all claiming paths from one counter (template.kernel):
