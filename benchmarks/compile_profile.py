@@ -18,6 +18,9 @@ from collections import defaultdict
 _TMP = tempfile.mkdtemp(prefix="simsgd-prof-")
 os.environ["SIMSGD_CACHE_DIR"] = os.path.join(_TMP, "k")
 os.environ["NUMBA_CACHE_DIR"] = os.path.join(_TMP, "n")
+# everything compiles in this process, where the profile sees it (no build worker:
+# simsgd/_kernels/build.py)
+os.environ["SIMSGD_BUILD_WORKER"] = "0"
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)

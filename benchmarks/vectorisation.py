@@ -39,6 +39,9 @@ import tempfile
 _CACHE = tempfile.mkdtemp(prefix="simsgd-vec-")
 os.environ["SIMSGD_CACHE_DIR"] = _CACHE
 os.environ["NUMBA_CACHE_DIR"] = _CACHE
+# and compile every part in this process: a build worker's parts would be loaded from the
+# disk cache (simsgd/_kernels/build.py)
+os.environ["SIMSGD_BUILD_WORKER"] = "0"
 
 import argparse  # noqa: E402
 import json  # noqa: E402

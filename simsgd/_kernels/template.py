@@ -773,14 +773,21 @@ def _transform_lanes(F, d, kind, st, opt_p, p0, p1, p2, p3, nl):
         _t_secant_bb(F, d, kind == C.T_SECANT, st, opt_p, p0, p1, p2, p3, nl)
 
 
-# The transforms' lane loops, one function each (see _transform_lanes). Each starts with
-# the same two lines, provably non-negative row offsets (see the note above the phases),
-# and ends with one exit for the arrays' references (see _grad_lanes).
+# The transforms' lane loops, one function each (see _transform_lanes). Each ends with one
+# exit for the arrays' references (see _grad_lanes).
+@nb.njit(**_INLINE)
+def _transform_rows(d, st):
+    """``(d, st, R, G)`` for a transform's lane loops: d >= 1 and st >= 0, so that every row
+    offset is provably non-negative (see the note above the phases), and the first rows
+    of the scalars (R) and of the gradient (G)."""
+    d = max(d, 1)
+    return d, max(st, 0), 3 * d, 2 * d
+
+
 @nb.njit(**INNER)
 def _t_scale(F, d, st, opt_p, p0, p1, p2, p3, nl):
     """v <- -eta v, a flat loop over the d * L entries of the v rows."""
-    d = max(d, 1)
-    R = 3 * d
+    d, st, R, G = _transform_rows(d, st)
     for q in range(d * L):
         F[d * L + q] = -p0 * F[d * L + q]
     for j in range(nl):
@@ -791,7 +798,7 @@ def _t_scale(F, d, st, opt_p, p0, p1, p2, p3, nl):
 @nb.njit(**INNER)
 def _t_clip_coord(F, d, st, opt_p, p0, p1, p2, p3, nl):
     """Coordinate-wise clip (and the norm clip in 1-D, the same clamp)."""
-    d = max(d, 1)
+    d, st, R, G = _transform_rows(d, st)
     for q in range(d * L):
         F[d * L + q] = clamp(F[d * L + q], -p0, p0)
     return len(F) + len(opt_p)
@@ -800,8 +807,7 @@ def _t_clip_coord(F, d, st, opt_p, p0, p1, p2, p3, nl):
 @nb.njit(**INNER)
 def _t_clip_norm(F, d, st, opt_p, p0, p1, p2, p3, nl):
     """v <- v min(1, c / ||v||) in d >= 2."""
-    d = max(d, 1)
-    R = 3 * d
+    d, st, R, G = _transform_rows(d, st)
     _norm2_into(F, R + _TMP, d, d, nl)
     for j in range(nl):
         F[(R + _TMP) * L + j] = clip_factor(F[(R + _TMP) * L + j], p0)
@@ -814,8 +820,7 @@ def _t_clip_norm(F, d, st, opt_p, p0, p1, p2, p3, nl):
 @nb.njit(**INNER)
 def _t_normalize(F, d, st, opt_p, p0, p1, p2, p3, nl):
     """v <- v / (||v|| + eps); an overflowed norm gives NaN (DIVERGED)."""
-    d = max(d, 1)
-    R = 3 * d
+    d, st, R, G = _transform_rows(d, st)
     _norm2_into(F, R + _TMP, d, d, nl)
     for c in range(d):
         for j in range(nl):
@@ -829,7 +834,7 @@ def _t_normalize(F, d, st, opt_p, p0, p1, p2, p3, nl):
 @nb.njit(**INNER)
 def _t_sign(F, d, st, opt_p, p0, p1, p2, p3, nl):
     """v <- sign(v), coordinate-wise."""
-    d = max(d, 1)
+    d, st, R, G = _transform_rows(d, st)
     for q in range(d * L):
         v = F[d * L + q]
         F[d * L + q] = 1.0 if v > 0.0 else (-1.0 if v < 0.0 else 0.0)
@@ -839,8 +844,7 @@ def _t_sign(F, d, st, opt_p, p0, p1, p2, p3, nl):
 @nb.njit(**INNER)
 def _t_momentum(F, d, st, opt_p, p0, p1, p2, p3, nl):
     """Heavy ball m <- beta m + v, v <- m (Nesterov, p1 != 0: v <- v + beta m)."""
-    d = max(d, 1)
-    st = max(st, 0)
+    d, st, R, G = _transform_rows(d, st)
     # the d state rows (m) are contiguous from st, like the d v rows from d
     for q in range(d * L):
         m = p0 * F[st * L + q] + F[d * L + q]
@@ -852,8 +856,7 @@ def _t_momentum(F, d, st, opt_p, p0, p1, p2, p3, nl):
 @nb.njit(**INNER)
 def _t_schedule(F, d, st, opt_p, p0, p1, p2, p3, nl):
     """v <- -eta_k v for a learning-rate schedule."""
-    d = max(d, 1)
-    R = 3 * d
+    d, st, R, G = _transform_rows(d, st)
     _schedule_lanes(F, d, opt_p, p0, p1, p2, p3, nl)
     _scale_by_row(F, d, R + _FX, nl)
     return len(F) + len(opt_p)
@@ -862,10 +865,7 @@ def _t_schedule(F, d, st, opt_p, p0, p1, p2, p3, nl):
 @nb.njit(**INNER)
 def _t_adagrad_norm(F, d, st, opt_p, p0, p1, p2, p3, nl):
     """AdaGrad-Norm: b^2 <- b^2 + min(||g||^2, clip^2), v <- -(eta / b) v."""
-    d = max(d, 1)
-    st = max(st, 0)
-    R = 3 * d
-    G = 2 * d
+    d, st, R, G = _transform_rows(d, st)
     _norm2_into(F, R + _TMP, G, d, nl)
     for j in range(nl):
         first = F[(R + _K) * L + j] == 0.0
@@ -882,10 +882,7 @@ def _t_adagrad_norm(F, d, st, opt_p, p0, p1, p2, p3, nl):
 @nb.njit(**INNER)
 def _t_norm_ratio(F, d, st, opt_p, p0, p1, p2, p3, nl):
     """eta_k = eta_{k-1} ||g_{k-1}|| / ||g_k|| (Yang's rate), v <- -eta_k v."""
-    d = max(d, 1)
-    st = max(st, 0)
-    R = 3 * d
-    G = 2 * d
+    d, st, R, G = _transform_rows(d, st)
     _norm2_into(F, R + _TMP, G, d, nl)
     for j in range(nl):
         gn = math.sqrt(F[(R + _TMP) * L + j])
@@ -911,10 +908,7 @@ def _t_norm_ratio(F, d, st, opt_p, p0, p1, p2, p3, nl):
 def _t_secant_bb(F, d, secant, st, opt_p, p0, p1, p2, p3, nl):
     """The secant rate ||s|| / ||y|| (``secant``) or Barzilai-Borwein's <s, s> / <s, y>,
     with s = x - x_prev and y = g - g_prev; v <- -eta v."""
-    d = max(d, 1)
-    st = max(st, 0)
-    R = 3 * d
-    G = 2 * d
+    d, st, R, G = _transform_rows(d, st)
     # state x_prev (d rows), g_prev (d rows), eta
     for j in range(nl):
         F[(R + _TMP) * L + j] = 0.0  # ||s||^2
