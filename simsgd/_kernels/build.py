@@ -6,9 +6,10 @@ holds a process-wide lock, so threads cannot share the work. A *build worker*, a
 Python process (``python -m simsgd._kernels.build``), compiles some of the parts into the
 disk cache while this process compiles the driver and the others, and this process then
 loads the worker's parts from the disk cache (a few hundredths of a second each). On two
-cores that cut a cold generic start from 3.3-4.2 s to about 2.3-2.7 s of wall time
-(``benchmarks/startup.py``); the CPU time grows by the worker's own start (about 0.6 s:
-Python, numpy, numba and simsgd imported, numba set up).
+cores that cut the cold compile of startup.py's three generic variants from 3.4, 3.0 and
+4.0 s to 2.2, 2.1 and 2.7 s of wall time (stop 24, ``benchmarks/startup.py``); their CPU
+time grew by 0.7-0.8 s in all, the worker's own start (Python, numpy, numba and simsgd
+imported, numba set up) and the helpers both processes compile.
 
 When. Only for a part whose module file is not in the cache folder yet (never compiled
 there), and only with at least two such parts, at least two CPUs available to this
@@ -41,9 +42,10 @@ _LOG = logging.getLogger("simsgd")
 # (benchmarks/compile_profile.py and a timed load of each part, stop 24): a noise part
 # also compiles the generator and the elementary functions (radial noise: the normals
 # too), an update part the d-dimensional checks and commit, an observer part the
-# checkpoints' f(x), the secant and BB transforms their state; a cold driver 0.9 s and this
-# process's numba set-up 0.25 s; a worker's start 0.6 s (Python, numpy, numba and simsgd
-# imported, numba set up) and the helpers every process compiles once (0.15 s)
+# checkpoints' f(x), the secant and BB transforms their state. The head starts, a cold
+# driver with this process's numba set-up (1.15 s) and a worker's own start (0.6 s), were
+# then set so that on startup.py's three generic variants both processes finish at about
+# the same time (a schedule only: which process compiles a part changes no value)
 _COST = {P.NOISE: 3.0, P.GRAD: 1.0, P.TRANSFORM: 1.0, P.UPDATE: 2.0, P.OBSERVER: 2.0}
 _DRIVER_COST = 4.5
 _WORKER_COST = 2.0
