@@ -8,7 +8,7 @@ disk cache while this process compiles the driver and the others, and this proce
 loads the worker's parts from the disk cache (a few hundredths of a second each). On two
 cores that cut the cold compile of startup.py's three generic variants from 3.4, 3.0 and
 4.0 s to 2.2, 2.1 and 2.7 s of wall time (stop 24, ``benchmarks/startup.py``); their CPU
-time grew by 0.7-0.8 s in all, the worker's own start (Python, numpy, numba and simsgd
+time grew by 0.66-0.76 s in all, the worker's own start (Python, numpy, numba and simsgd
 imported, numba set up) and the helpers both processes compile.
 
 When. Only for a part whose module file is not in the cache folder yet (never compiled
