@@ -947,9 +947,7 @@ def _t_secant_bb(F, d, secant, st, opt_p, p0, p1, p2, p3, nl):
 def _t_polyak(F, d, land, land_p, gbuf, p0, p1, nl):
     """Polyak's step: the one transform that calls out (f(x) per lane, through
     land_value), so it keeps its refcount operations; only chains with it pay them."""
-    d = max(d, 1)
-    R = 3 * d
-    G = 2 * d
+    d, _, R, G = _transform_rows(d, 0)
     _norm2_into(F, R + _TMP, G, d, nl)
     for j in range(nl):
         fx = land_value(land, land_p, F, d, j, gbuf)
@@ -1042,16 +1040,21 @@ def _update_1d(F, multiwell, land_p, interval, n_steps, diverge_at):
         F[(R + _ACT) * L + j] = 1.0 if (alive & (new == _F_RUNNING) & (k < fsteps)) else 0.0
 
 
+# an update part (parts.py) serves d = 1 (its PART_ARG 1) or d >= 2 alone, and compiles
+# that one of phase_update's two branches
+_ON_UPDATE_1D = PART != P.UPDATE or PART_ARG == 1
+_ON_UPDATE_ND = PART != P.UPDATE or PART_ARG == 0
+
+
 @nb.njit(**DISPATCH)
-def phase_update(F, d, codes, land_p, stop_p, n_steps, diverge_at):
-    """Candidate iterate, divergence, commit, stop rule and status."""
-    land = LAND if LAND != C.DYN else codes[0]
-    stop = STOP if STOP != C.DYN else codes[2 + C.N_SLOTS]
-    if d == 1:
+def phase_update(F, d, land, stop, land_p, stop_p, n_steps, diverge_at):
+    """Candidate iterate, divergence, commit, stop rule and status, for landscape code
+    ``land`` and stop rule ``stop``."""
+    if _ON_UPDATE_1D and d == 1:
         # a ball is an interval in 1-D (lowered to STOP_INTERVAL), so only these two
         _update_1d(F, land == C.LAND_MULTIWELL, land_p, stop == C.STOP_INTERVAL, n_steps,
                    diverge_at)
-    else:
+    elif _ON_UPDATE_ND:
         _update_nd(F, d, land, stop, land_p, stop_p, n_steps, diverge_at)
 
 
@@ -1124,7 +1127,9 @@ def step_nd(S, F, d, codes, land_p, noise_p, opt_p, stop_p, n_steps, diverge_at,
     phase_grad(S, F, d, codes, land_p, sel)
     _combine_lanes(F, d)
     phase_transforms(F, d, codes, land_p, opt_p, gbuf)
-    phase_update(F, d, codes, land_p, stop_p, n_steps, diverge_at)
+    phase_update(F, d, LAND if LAND != C.DYN else codes[0],
+                 STOP if STOP != C.DYN else codes[2 + C.N_SLOTS], land_p, stop_p, n_steps,
+                 diverge_at)
 
 
 # ----------------------------------------------------------------------------------
@@ -1531,7 +1536,6 @@ def _checkpoint_step(F, R, OB, d, ids, obs_p, land, land_p, out_rec, gbuf):
 # ----------------------------------------------------------------------------------
 _P_NOISE, _P_GRAD, _P_TRANSFORM, _P_UPDATE, _P_OBSERVER = (
     PART == P.NOISE, PART == P.GRAD, PART == P.TRANSFORM, PART == P.UPDATE, PART == P.OBSERVER)
-_P_ARG = PART_ARG == 1
 
 if PART != P.NONE:
     @nb.cfunc(P.c_signature(), cache=True, error_model="numpy", **kernel_options())
@@ -1552,14 +1556,9 @@ if PART != P.NONE:
             _apply_slot(F, d, T0, slot, LAND, nb.carray(landp, nland), nb.carray(optp, nopt),
                         nb.carray(gbufp, ngbuf), max(nids, 1))
         elif _P_UPDATE:
-            land, stop = codesp[0], codesp[2 + C.N_SLOTS]
-            land_p = nb.carray(landp, nland)
-            if _P_ARG:  # d = 1, as phase_update
-                _update_1d(F, land == C.LAND_MULTIWELL, land_p, stop == C.STOP_INTERVAL,
-                           n_steps, diverge_at)
-            else:
-                _update_nd(F, d, land, stop, land_p, nb.carray(stopp, nstop), n_steps,
-                           diverge_at)
+            # the run's own codes: an update part's structure fixes no component
+            phase_update(F, d, codesp[0], codesp[2 + C.N_SLOTS], nb.carray(landp, nland),
+                         nb.carray(stopp, nstop), n_steps, diverge_at)
         elif _P_OBSERVER:
             R = 3 * d
             OB = R + _NROWS + np.int64(optp[0])
